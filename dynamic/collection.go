@@ -1,0 +1,248 @@
+package dynamic
+
+import (
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/dorm-go/dorm/schema"
+)
+
+// Collection is the to-many side of a relation (1:m or m:n) of one entity.
+//
+// A collection of a loaded entity starts uninitialised: its items are unknown until Init (or
+// populate) loads them. It can still be changed: Add and Remove are remembered and applied to
+// the items when they are loaded. Changing a collection updates the other side of the
+// relation (the m:1 of a 1:m; the other collection of a m:n when that one is loaded).
+type Collection struct {
+	owner       *Entity
+	prop        *schema.Property
+	items       []*Entity
+	initialized bool
+	// Changes since the last flush. On the owning side of a m:n they become pivot rows; on a
+	// 1:m they are the candidates for orphan removal.
+	added, removed []*Entity
+}
+
+// Owner returns the entity that holds the collection; Property the relation.
+func (c *Collection) Owner() *Entity             { return c.owner }
+func (c *Collection) Property() *schema.Property { return c.prop }
+
+// IsInitialized reports whether the items are loaded.
+func (c *Collection) IsInitialized() bool { return c.initialized }
+
+// Init loads the items (one query). It does nothing when the collection is initialised.
+func (c *Collection) Init(ctx context.Context) error {
+	if c.initialized {
+		return nil
+	}
+	t := c.owner.in.Tracker
+	if t == nil {
+		return fmt.Errorf("dorm: %s.%s of %v: the entity is not managed by an EntityManager", c.owner.meta.Name, c.prop.Name, c.owner.ID())
+	}
+	return t.LoadCollection(ctx, c)
+}
+
+// Len returns the number of items. Of an uninitialised collection it counts only the items
+// added since it was loaded.
+func (c *Collection) Len() int { return len(c.items) }
+
+// Items returns a copy of the items.
+func (c *Collection) Items() []*Entity { return append([]*Entity(nil), c.items...) }
+
+// All iterates over the items.
+func (c *Collection) All() iter.Seq[*Entity] {
+	return func(yield func(*Entity) bool) {
+		for _, e := range c.items {
+			if !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// Contains reports whether e is one of the items.
+func (c *Collection) Contains(e *Entity) bool { return c.index(e) >= 0 }
+
+func (c *Collection) index(e *Entity) int {
+	for i, it := range c.items {
+		if it == e {
+			return i
+		}
+	}
+	return -1
+}
+
+// IDs returns the primary keys of the items.
+func (c *Collection) IDs() []any {
+	out := make([]any, len(c.items))
+	for i, e := range c.items {
+		out[i] = e.ID()
+	}
+	return out
+}
+
+// Add adds entities that are not yet items. Entities of another type are ignored; use Set on
+// the owner to have them reported as an error.
+func (c *Collection) Add(es ...*Entity) {
+	for _, e := range es {
+		if e == nil || e.meta != c.prop.Target || c.Contains(e) {
+			continue
+		}
+		c.link(e)
+	}
+}
+
+// Remove removes entities from the items.
+func (c *Collection) Remove(es ...*Entity) {
+	for _, e := range es {
+		if e == nil || !c.Contains(e) {
+			continue
+		}
+		c.unlink(e)
+	}
+}
+
+// RemoveAll removes every item.
+func (c *Collection) RemoveAll() { c.Remove(c.Items()...) }
+
+// Set replaces the items.
+func (c *Collection) Set(es ...*Entity) {
+	keep := make(map[*Entity]bool, len(es))
+	for _, e := range es {
+		keep[e] = true
+	}
+	for _, e := range c.Items() {
+		if !keep[e] {
+			c.unlink(e)
+		}
+	}
+	c.Add(es...)
+}
+
+// link adds e and updates the other side.
+func (c *Collection) link(e *Entity) {
+	switch c.prop.Kind {
+	case schema.OneToMany:
+		// The m:1 side holds the key: setting it moves e here and out of its old collection.
+		e.setRef(c.prop.Inverse, c.owner, true)
+		if !c.Contains(e) { // an inverse that is not bidirectional in metadata
+			c.addLocal(e)
+		}
+	case schema.ManyToMany:
+		c.addLocal(e)
+		if inv := c.prop.Inverse; inv != nil {
+			if ic := e.collection(inv); !ic.Contains(c.owner) {
+				ic.addLocal(c.owner)
+			}
+		}
+	}
+}
+
+func (c *Collection) unlink(e *Entity) {
+	switch c.prop.Kind {
+	case schema.OneToMany:
+		if e.values[c.prop.Inverse.Index] == c.owner {
+			e.setRef(c.prop.Inverse, nil, true)
+		}
+		c.removeLocal(e)
+	case schema.ManyToMany:
+		c.removeLocal(e)
+		if inv := c.prop.Inverse; inv != nil {
+			e.collection(inv).removeLocal(c.owner)
+		}
+	}
+}
+
+// addLocal adds e here only, recording the change on the side that writes it.
+func (c *Collection) addLocal(e *Entity) {
+	if c.index(e) >= 0 {
+		return
+	}
+	c.items = append(c.items, e)
+	if i := indexOf(c.removed, e); i >= 0 {
+		c.removed = append(c.removed[:i], c.removed[i+1:]...)
+	} else {
+		c.added = append(c.added, e)
+	}
+	c.owner.report()
+}
+
+func (c *Collection) removeLocal(e *Entity) {
+	i := c.index(e)
+	if i < 0 {
+		if !c.initialized && indexOf(c.removed, e) < 0 {
+			// Not loaded yet: remember the removal for the pivot and for Init.
+			c.removed = append(c.removed, e)
+			c.owner.report()
+		}
+		return
+	}
+	c.items = append(c.items[:i], c.items[i+1:]...)
+	if j := indexOf(c.added, e); j >= 0 {
+		c.added = append(c.added[:j], c.added[j+1:]...)
+	} else {
+		c.removed = append(c.removed, e)
+	}
+	c.owner.report()
+}
+
+func indexOf(list []*Entity, e *Entity) int {
+	for i, it := range list {
+		if it == e {
+			return i
+		}
+	}
+	return -1
+}
+
+// Changes returns the items added and removed since the last flush.
+func (c *Collection) Changes() (added, removed []*Entity) { return c.added, c.removed }
+
+// Synced forgets the changes (after a flush).
+func (c *Collection) Synced() { c.added, c.removed = nil, nil }
+
+// Hydrate sets the loaded items and marks the collection initialised; changes made before the
+// load are applied on top. It is for the unit of work.
+func (c *Collection) Hydrate(items []*Entity) {
+	if c.initialized {
+		return
+	}
+	merged := make([]*Entity, 0, len(items)+len(c.added))
+	for _, e := range items {
+		if indexOf(c.removed, e) < 0 {
+			merged = append(merged, e)
+		}
+	}
+	for _, e := range c.items { // added before the load
+		if indexOf(merged, e) < 0 {
+			merged = append(merged, e)
+		}
+	}
+	c.items = merged
+	c.initialized = true
+}
+
+// AppendLoaded appends an item while the unit of work builds a collection from rows.
+func (c *Collection) AppendLoaded(e *Entity) { c.items = append(c.items, e) }
+
+// MarkInitialized marks a collection initialised after AppendLoaded calls.
+func (c *Collection) MarkInitialized() { c.initialized = true }
+
+// Reset empties the collection and marks it uninitialised (for Refresh).
+func (c *Collection) Reset() { c.items, c.added, c.removed, c.initialized = nil, nil, nil, false }
+
+type collectionSnapshot struct {
+	c                     *Collection
+	items, added, removed []*Entity
+	initialized           bool
+}
+
+func (c *Collection) snapshot() collectionSnapshot {
+	return collectionSnapshot{c: c, items: append([]*Entity(nil), c.items...), added: append([]*Entity(nil), c.added...),
+		removed: append([]*Entity(nil), c.removed...), initialized: c.initialized}
+}
+
+func (s collectionSnapshot) restore() {
+	s.c.items, s.c.added, s.c.removed, s.c.initialized = s.items, s.added, s.removed, s.initialized
+}

@@ -1,0 +1,549 @@
+package dynamic
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/dorm-go/dorm/schema"
+)
+
+// State is where an entity stands in a unit of work.
+type State int
+
+const (
+	StateDetached State = iota // not known to any unit of work (made by New, or after Clear)
+	StateNew                   // persisted: to be inserted by the next flush
+	StateManaged               // in the database and in an identity map
+	StateRemoved               // to be deleted by the next flush
+)
+
+func (s State) String() string {
+	switch s {
+	case StateDetached:
+		return "detached"
+	case StateNew:
+		return "new"
+	case StateManaged:
+		return "managed"
+	case StateRemoved:
+		return "removed"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// Tracker is the unit of work that owns an entity: it is told when the entity changes and it
+// loads references and collections on request. Package uow implements it.
+type Tracker interface {
+	// Changed is called the first time an entity changes after a flush or load.
+	Changed(e *Entity)
+	// Reference returns the managed entity, or a reference, of entity meta with key id.
+	Reference(meta *schema.Entity, id any) (*Entity, error)
+	// Load loads a reference's columns; LoadCollection a collection's items.
+	Load(ctx context.Context, e *Entity) error
+	LoadCollection(ctx context.Context, c *Collection) error
+}
+
+// Entity is one entity value: a map-like set of properties described by a *schema.Entity.
+//
+// Scalars hold the Go types of schema.Type.GoType; a to-one relation holds a *Entity (possibly
+// an uninitialised reference); a to-many relation holds a *Collection. Every write goes
+// through Set or the collection methods, so the entity knows what changed.
+type Entity struct {
+	meta   *schema.Entity
+	values []any
+	cols   []*Collection // lazily made, by property index
+	in     Internal
+}
+
+// Internal is the bookkeeping that the unit of work keeps on an entity. Application code has
+// no reason to touch it.
+type Internal struct {
+	State       State
+	Initialized bool // columns loaded (false for a reference)
+	Tracker     Tracker
+	Reported    bool // Changed was called since the last flush
+	orig        []any
+	changed     []bool
+}
+
+// New returns a detached entity of meta with no values, initialised. Persist it with an
+// EntityManager to save it.
+func New(meta *schema.Entity) *Entity {
+	return &Entity{meta: meta, values: make([]any, len(meta.Properties)), in: Internal{Initialized: true}}
+}
+
+// NewReference returns an uninitialised, managed entity that holds only its primary key.
+func NewReference(meta *schema.Entity, id any, t Tracker) *Entity {
+	e := &Entity{meta: meta, values: make([]any, len(meta.Properties)), in: Internal{State: StateManaged, Tracker: t}}
+	e.setID(id)
+	return e
+}
+
+// Internal returns the unit of work's bookkeeping of e.
+func (e *Entity) Internal() *Internal { return &e.in }
+
+// Entity returns the entity's name.
+func (e *Entity) Entity() string { return e.meta.Name }
+
+// Meta returns the entity's metadata.
+func (e *Entity) Meta() *schema.Entity { return e.meta }
+
+// IsInitialized reports whether the entity's columns are loaded; a reference holds only its key.
+func (e *Entity) IsInitialized() bool { return e.in.Initialized }
+
+// Init loads a reference from the database. It does nothing when the entity is initialised.
+func (e *Entity) Init(ctx context.Context) error {
+	if e.in.Initialized {
+		return nil
+	}
+	if e.in.Tracker == nil {
+		return fmt.Errorf("dorm: %s %v is not managed by an EntityManager and cannot be loaded", e.meta.Name, e.ID())
+	}
+	return e.in.Tracker.Load(ctx, e)
+}
+
+// ID returns the primary key: the value of the key property, or []any for a composite key.
+// It is nil until the key is known (an autoincrement key before the insert).
+func (e *Entity) ID() any {
+	pk := e.meta.Primary
+	if len(pk) == 1 {
+		return e.values[pk[0].Index]
+	}
+	out := make([]any, len(pk))
+	for i, p := range pk {
+		if e.values[p.Index] == nil {
+			return nil
+		}
+		out[i] = e.values[p.Index]
+	}
+	return out
+}
+
+func (e *Entity) setID(id any) {
+	pk := e.meta.Primary
+	if len(pk) == 1 {
+		e.values[pk[0].Index] = id
+		return
+	}
+	if parts, ok := id.([]any); ok && len(parts) == len(pk) {
+		for i, p := range pk {
+			e.values[p.Index] = parts[i]
+		}
+	}
+}
+
+// Get returns the value of a property: a scalar, a *Entity for a to-one relation (nil when
+// empty), a *Collection for a to-many relation. It returns nil for an unknown name; use
+// Lookup to tell the two apart.
+func (e *Entity) Get(name string) any {
+	v, _ := e.Lookup(name)
+	return v
+}
+
+// Lookup is Get that also reports whether the property exists.
+func (e *Entity) Lookup(name string) (any, bool) {
+	p, ok := e.meta.Property(name)
+	if !ok {
+		return nil, false
+	}
+	if p.IsToMany() {
+		return e.collection(p), true
+	}
+	v := e.values[p.Index]
+	if p.IsToOne() {
+		if v == nil {
+			return (*Entity)(nil), true
+		}
+	}
+	return v, true
+}
+
+// Value returns the value of p without any conversion (a *Entity or nil for to-one
+// properties, nil for to-many ones).
+func (e *Entity) Value(p *schema.Property) any { return e.values[p.Index] }
+
+// Ref returns the entity a m:1 or 1:1 property refers to, or nil.
+func (e *Entity) Ref(name string) *Entity {
+	p, ok := e.meta.Property(name)
+	if !ok || !p.IsToOne() {
+		return nil
+	}
+	r, _ := e.values[p.Index].(*Entity)
+	return r
+}
+
+// Collection returns the collection of a 1:m or m:n property, or nil for any other name.
+func (e *Entity) Collection(name string) *Collection {
+	p, ok := e.meta.Property(name)
+	if !ok || !p.IsToMany() {
+		return nil
+	}
+	return e.collection(p)
+}
+
+func (e *Entity) collection(p *schema.Property) *Collection {
+	if e.cols == nil {
+		e.cols = make([]*Collection, len(e.meta.Properties))
+	}
+	c := e.cols[p.Index]
+	if c == nil {
+		// A new entity's collections are empty and known; a loaded one's wait for Init.
+		c = &Collection{owner: e, prop: p, initialized: e.in.State == StateNew || e.in.State == StateDetached}
+		e.cols[p.Index] = c
+	}
+	return c
+}
+
+// CollectionOf returns the collection of the to-many property p.
+func (e *Entity) CollectionOf(p *schema.Property) *Collection { return e.collection(p) }
+
+// Set sets a property. It checks the name and converts the value to the property's type (see
+// schema.Convert), and fails with an error naming the entity, property, expected and given
+// types. A to-one relation takes a *Entity of the target entity, its key, or nil; a to-many
+// relation takes []*Entity and replaces the collection's items. Setting one side of a
+// bidirectional relation updates the other side.
+func (e *Entity) Set(name string, v any) error {
+	p, ok := e.meta.Property(name)
+	if !ok {
+		return &UnknownPropertyError{Entity: e.meta.Name, Property: name}
+	}
+	return e.SetProperty(p, v)
+}
+
+// SetProperty is Set with the property already looked up.
+func (e *Entity) SetProperty(p *schema.Property, v any) error {
+	switch {
+	case p.IsToMany():
+		items, err := e.entities(p, v)
+		if err != nil {
+			return err
+		}
+		e.collection(p).Set(items...)
+		return nil
+	case p.IsToOne():
+		ref, err := e.refValue(p, v)
+		if err != nil {
+			return err
+		}
+		e.setRef(p, ref, true)
+		return nil
+	}
+	cv, err := schema.ConvertProperty(p, v)
+	if err != nil {
+		return err
+	}
+	if cv == nil && !p.Nullable && !p.Primary {
+		return &schema.TypeError{Entity: e.meta.Name, Property: p.Name, Expected: p.Type.String() + " (" + p.Type.GoType() + ")", Got: "nil", Reason: "the property is not nullable"}
+	}
+	if p.Primary && e.in.State == StateManaged && !Equal(e.values[p.Index], cv) {
+		return fmt.Errorf("dorm: %s.%s: the primary key of a managed entity cannot change", e.meta.Name, p.Name)
+	}
+	e.write(p.Index, cv)
+	return nil
+}
+
+func (e *Entity) refValue(p *schema.Property, v any) (*Entity, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case *Entity:
+		if x == nil {
+			return nil, nil
+		}
+		if x.meta != p.Target {
+			return nil, &schema.TypeError{Entity: e.meta.Name, Property: p.Name, Expected: p.Target.Name, Got: x.meta.Name}
+		}
+		return x, nil
+	}
+	id, err := schema.ConvertProperty(p.Target.Primary[0], v)
+	if err != nil {
+		return nil, &schema.TypeError{Entity: e.meta.Name, Property: p.Name, Expected: p.Target.Name + " or its key (" + p.Target.Primary[0].Type.GoType() + ")", Got: fmt.Sprintf("%T", v)}
+	}
+	if e.in.Tracker == nil {
+		return nil, fmt.Errorf("dorm: %s.%s: setting a relation by key needs a managed entity (persist %s first, or pass the %s entity)", e.meta.Name, p.Name, e.meta.Name, p.Target.Name)
+	}
+	return e.in.Tracker.Reference(p.Target, id)
+}
+
+func (e *Entity) entities(p *schema.Property, v any) ([]*Entity, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case []*Entity:
+		for _, it := range x {
+			if it == nil || it.meta != p.Target {
+				return nil, &schema.TypeError{Entity: e.meta.Name, Property: p.Name, Expected: "[]*dynamic.Entity of " + p.Target.Name, Got: describe(it)}
+			}
+		}
+		return x, nil
+	case []any:
+		out := make([]*Entity, 0, len(x))
+		for _, it := range x {
+			r, err := e.refValue(p, it)
+			if err != nil {
+				return nil, err
+			}
+			if r == nil {
+				return nil, &schema.TypeError{Entity: e.meta.Name, Property: p.Name, Expected: p.Target.Name, Got: "nil"}
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	return nil, &schema.TypeError{Entity: e.meta.Name, Property: p.Name, Expected: "[]*dynamic.Entity of " + p.Target.Name, Got: fmt.Sprintf("%T", v)}
+}
+
+func describe(e *Entity) string {
+	if e == nil {
+		return "nil"
+	}
+	return e.meta.Name
+}
+
+// setRef sets a to-one relation and, when sync is true, keeps the inverse side in step.
+func (e *Entity) setRef(p *schema.Property, ref *Entity, sync bool) {
+	old, _ := e.values[p.Index].(*Entity)
+	if old == ref {
+		return
+	}
+	if p.Owner {
+		e.write(p.Index, entityOrNil(ref))
+	} else {
+		e.values[p.Index] = entityOrNil(ref) // inverse 1:1 has no column
+	}
+	if !sync || p.Inverse == nil {
+		return
+	}
+	inv := p.Inverse
+	switch inv.Kind {
+	case schema.OneToMany:
+		if old != nil {
+			old.collection(inv).removeLocal(e)
+		}
+		if ref != nil {
+			ref.collection(inv).addLocal(e)
+		}
+	case schema.OneToOne:
+		if old != nil && old.values[inv.Index] == e {
+			old.setRef(inv, nil, false)
+		}
+		if ref != nil {
+			if prev, _ := ref.values[inv.Index].(*Entity); prev != nil && prev != e {
+				prev.setRef(p, nil, false)
+			}
+			ref.setRef(inv, e, false)
+		}
+	}
+}
+
+func entityOrNil(e *Entity) any {
+	if e == nil {
+		return nil
+	}
+	return e
+}
+
+// write stores v at index i, remembering the original value for change detection.
+func (e *Entity) write(i int, v any) {
+	if e.in.State == StateManaged || e.in.State == StateRemoved {
+		if e.in.changed == nil {
+			e.in.changed = make([]bool, len(e.values))
+			e.in.orig = make([]any, len(e.values))
+		}
+		if !e.in.changed[i] {
+			e.in.changed[i] = true
+			e.in.orig[i] = e.values[i]
+		}
+	}
+	e.values[i] = v
+	e.report()
+}
+
+func (e *Entity) report() {
+	if !e.in.Reported && e.in.Tracker != nil {
+		e.in.Reported = true
+		e.in.Tracker.Changed(e)
+	}
+}
+
+// Changes returns the properties with a column whose value differs from the one last loaded
+// or flushed. It is O(number of properties) and allocates only when something changed.
+func (e *Entity) Changes() []*schema.Property {
+	if e.in.changed == nil {
+		return nil
+	}
+	var out []*schema.Property
+	for i, ch := range e.in.changed {
+		if ch && !Equal(e.in.orig[i], e.values[i]) {
+			out = append(out, e.meta.Properties[i])
+		}
+	}
+	return out
+}
+
+// Original returns the value p had when last loaded or flushed.
+func (e *Entity) Original(p *schema.Property) any {
+	if e.in.changed != nil && e.in.changed[p.Index] {
+		return e.in.orig[p.Index]
+	}
+	return e.values[p.Index]
+}
+
+// Synced marks the current values as the stored ones (after a flush or a load).
+func (e *Entity) Synced() {
+	e.in.changed = nil
+	e.in.orig = nil
+	e.in.Reported = false
+}
+
+// Snapshot is a copy of an entity's values and bookkeeping, to undo a failed flush.
+type Snapshot struct {
+	e       *Entity
+	values  []any
+	in      Internal
+	changed []bool
+	orig    []any
+	cols    []collectionSnapshot
+}
+
+// Snapshot copies e's state; Restore puts it back.
+func (e *Entity) Snapshot() *Snapshot {
+	s := &Snapshot{e: e, values: append([]any(nil), e.values...), in: e.in,
+		changed: append([]bool(nil), e.in.changed...), orig: append([]any(nil), e.in.orig...)}
+	for _, c := range e.cols {
+		if c != nil {
+			s.cols = append(s.cols, c.snapshot())
+		}
+	}
+	return s
+}
+
+// Restore puts back the state saved by Snapshot.
+func (s *Snapshot) Restore() {
+	e := s.e
+	copy(e.values, s.values)
+	e.in = s.in
+	if s.in.changed != nil {
+		e.in.changed = s.changed
+		e.in.orig = s.orig
+	}
+	for _, c := range s.cols {
+		c.restore()
+	}
+}
+
+// Hydrate sets the column values of fields from row without recording changes, and marks
+// the entity initialised. To-one fields hold the referenced *Entity, which the caller
+// resolves (see uow); nil stays nil.
+func (e *Entity) Hydrate(fields []*schema.Property, row []any) {
+	for i, p := range fields {
+		e.values[p.Index] = row[i]
+	}
+	e.in.Initialized = true
+}
+
+// SetRaw stores v for p without conversion, change tracking or inverse sync. It is for the unit
+// of work (generated keys, references while hydrating, version numbers).
+func (e *Entity) SetRaw(p *schema.Property, v any) { e.values[p.Index] = v }
+
+// Touch records p as changed to v (for onUpdate values and versions set by the unit of work).
+func (e *Entity) Touch(p *schema.Property, v any) { e.write(p.Index, v) }
+
+// Equal reports whether two property values are equal: times by instant, bytes by content,
+// JSON by deep equality, entities by identity.
+func Equal(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Equal(y)
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	case *Entity:
+		y, ok := b.(*Entity)
+		return ok && x == y
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// ToMap returns the entity as a map for serialisation: scalars by name (hidden ones left out),
+// to-one relations as a nested map when initialised or as the key when a reference, and
+// initialised collections as lists. An entity met again deeper down appears as its key.
+func (e *Entity) ToMap() map[string]any {
+	return e.toMap(map[*Entity]bool{})
+}
+
+func (e *Entity) toMap(seen map[*Entity]bool) map[string]any {
+	seen[e] = true
+	defer delete(seen, e)
+	out := make(map[string]any, len(e.values))
+	for _, p := range e.meta.Properties {
+		if p.Hidden {
+			continue
+		}
+		switch {
+		case p.IsToMany():
+			c := e.collection(p)
+			if !c.initialized {
+				continue
+			}
+			list := make([]any, 0, len(c.items))
+			for _, it := range c.items {
+				list = append(list, it.nested(seen))
+			}
+			out[p.Name] = list
+		case p.IsToOne():
+			r, _ := e.values[p.Index].(*Entity)
+			if r == nil {
+				if p.Owner {
+					out[p.Name] = nil
+				}
+				continue
+			}
+			out[p.Name] = r.nested(seen)
+		default:
+			if !e.in.Initialized && !p.Primary {
+				continue
+			}
+			out[p.Name] = e.values[p.Index]
+		}
+	}
+	return out
+}
+
+func (e *Entity) nested(seen map[*Entity]bool) any {
+	if !e.in.Initialized || seen[e] {
+		return e.ID()
+	}
+	return e.toMap(seen)
+}
+
+// String returns "Entity(id)".
+func (e *Entity) String() string { return fmt.Sprintf("%s(%v)", e.meta.Name, e.ID()) }
+
+// UnknownPropertyError is returned by Set for a name the entity does not have.
+type UnknownPropertyError struct {
+	Entity   string
+	Property string
+}
+
+func (err *UnknownPropertyError) Error() string {
+	return fmt.Sprintf("dorm: %s has no property %q", err.Entity, err.Property)
+}

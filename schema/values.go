@@ -1,0 +1,276 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TypeError reports a value that does not fit a property's type.
+type TypeError struct {
+	Entity   string
+	Property string
+	Expected string // the property's type and its Go type, e.g. "int (int64)"
+	Got      string // the Go type of the value, e.g. "string"
+	Reason   string // optional detail, e.g. "not one of [draft published]"
+}
+
+func (e *TypeError) Error() string {
+	msg := fmt.Sprintf("dorm: %s.%s: expected %s, got %s", e.Entity, e.Property, e.Expected, e.Got)
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	return msg
+}
+
+var (
+	uuidRe     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	objectIDRe = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
+	timeRe     = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?$`)
+)
+
+// Convert converts v to the Go type that values of t have (see Type.GoType). nil stays nil.
+// It accepts the Go types a user naturally passes: any integer type for integers, integers
+// and floats for decimals, RFC 3339 strings for datetimes, "2006-01-02" for dates.
+func Convert(t Type, values []string, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	fail := func(reason string) (any, error) {
+		return nil, &TypeError{Expected: t.String() + " (" + t.GoType() + ")", Got: goTypeName(v), Reason: reason}
+	}
+	switch t {
+	case String, Text:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case Enum:
+		if s, ok := v.(string); ok {
+			for _, x := range values {
+				if x == s {
+					return s, nil
+				}
+			}
+			return fail(fmt.Sprintf("%q is not one of %v", s, values))
+		}
+	case UUID:
+		if s, ok := v.(string); ok {
+			if !uuidRe.MatchString(s) {
+				return fail(fmt.Sprintf("%q is not a UUID", s))
+			}
+			return strings.ToLower(s), nil
+		}
+		if b, ok := v.([16]byte); ok {
+			return formatUUID(b), nil
+		}
+		if s, ok := v.(fmt.Stringer); ok && reflect.TypeOf(v).Kind() == reflect.Array {
+			return Convert(t, values, s.String())
+		}
+	case ObjectID:
+		if s, ok := v.(string); ok {
+			if !objectIDRe.MatchString(s) {
+				return fail(fmt.Sprintf("%q is not a 24-digit hex object id", s))
+			}
+			return strings.ToLower(s), nil
+		}
+	case Decimal:
+		switch x := v.(type) {
+		case string:
+			if _, ok := new(big.Rat).SetString(x); !ok || strings.ContainsAny(x, "/eE") {
+				return fail(fmt.Sprintf("%q is not a decimal number", x))
+			}
+			return x, nil
+		case float64:
+			return strconv.FormatFloat(x, 'f', -1, 64), nil
+		case float32:
+			return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
+		case json.Number:
+			return x.String(), nil
+		}
+		if i, ok := toInt64(v); ok {
+			return strconv.FormatInt(i, 10), nil
+		}
+	case Int, BigInt, SmallInt:
+		if i, ok := toInt64(v); ok {
+			if t == SmallInt && (i < math.MinInt16 || i > math.MaxInt16) {
+				return fail("out of range for smallint")
+			}
+			if t == Int && (i < math.MinInt32 || i > math.MaxInt32) {
+				return fail("out of range for int")
+			}
+			return i, nil
+		}
+		if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return Convert(t, values, int64(f)) // numbers decoded from JSON
+		}
+		if n, ok := v.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				return Convert(t, values, i)
+			}
+		}
+	case Float, Double:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case float32:
+			return float64(x), nil
+		case json.Number:
+			if f, err := x.Float64(); err == nil {
+				return f, nil
+			}
+		}
+		if i, ok := toInt64(v); ok {
+			return float64(i), nil
+		}
+	case Boolean:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case DateTime:
+		switch x := v.(type) {
+		case time.Time:
+			return x.UTC(), nil
+		case string:
+			tm, err := time.Parse(time.RFC3339Nano, x)
+			if err != nil {
+				return fail(fmt.Sprintf("%q is not an RFC 3339 time", x))
+			}
+			return tm.UTC(), nil
+		}
+	case Date:
+		switch x := v.(type) {
+		case time.Time:
+			y, m, d := x.Date()
+			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+		case string:
+			tm, err := time.Parse(time.DateOnly, x)
+			if err != nil {
+				return fail(fmt.Sprintf("%q is not a date (2006-01-02)", x))
+			}
+			return tm, nil
+		}
+	case Time:
+		if s, ok := v.(string); ok {
+			if !timeRe.MatchString(s) {
+				return fail(fmt.Sprintf("%q is not a time of day (15:04:05)", s))
+			}
+			if len(s) == 5 {
+				s += ":00"
+			}
+			return s, nil
+		}
+		if tm, ok := v.(time.Time); ok {
+			return tm.Format("15:04:05.999999"), nil
+		}
+	case JSON:
+		return normalizeJSON(v)
+	case Blob:
+		switch x := v.(type) {
+		case []byte:
+			return x, nil
+		case string:
+			return []byte(x), nil
+		}
+	}
+	return fail("")
+}
+
+// ConvertProperty converts v for property p (see Convert), naming p in the error.
+func ConvertProperty(p *Property, v any) (any, error) {
+	out, err := Convert(p.Type, p.Values, v)
+	if te, ok := err.(*TypeError); ok {
+		te.Property = p.Name
+		if p.Entity != nil {
+			te.Entity = p.Entity.Name
+		}
+	}
+	return out, err
+}
+
+func toInt64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint:
+		if uint64(x) <= math.MaxInt64 {
+			return int64(x), true
+		}
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x), true
+		}
+	}
+	return 0, false
+}
+
+// normalizeJSON accepts any value encoding/json can marshal and returns it as encoding/json
+// decodes it, so that a value read back from the database compares equal to the one written.
+func normalizeJSON(v any) (any, error) {
+	switch v.(type) {
+	case string, float64, bool, map[string]any, []any:
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, &TypeError{Expected: "json (any)", Got: goTypeName(v), Reason: err.Error()}
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func goTypeName(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	return reflect.TypeOf(v).String()
+}
+
+func formatUUID(b [16]byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// KeyString returns a string that identifies a primary key value (a scalar, or []any for a
+// composite key); it is the key of identity maps.
+func KeyString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case []any:
+		var b strings.Builder
+		for i, p := range x {
+			if i > 0 {
+				b.WriteByte(0)
+			}
+			b.WriteString(KeyString(p))
+		}
+		return b.String()
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(v)
+}
