@@ -1,0 +1,410 @@
+package driverstest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/dynamic"
+	"github.com/dorm-go/dorm/em"
+	"github.com/dorm-go/dorm/uow"
+)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func create(t *testing.T, m *em.EntityManager, entity string, data map[string]any) *dynamic.Entity {
+	t.Helper()
+	e, err := m.Create(entity, data)
+	if err != nil {
+		t.Fatalf("create %s: %v", entity, err)
+	}
+	return e
+}
+
+// Seed is the data most cases start from.
+type Seed struct {
+	Jon, Sansa              any // author keys
+	Wall1, Wall2, Wall3, WC any // book keys
+	Publisher               any
+	Silly, Sick, Strange    any // tag keys
+}
+
+// seed writes three authors' books with tags and a publisher, in one flush.
+func seed(t *testing.T, env *Env) Seed {
+	t.Helper()
+	m := env.ORM.Fork()
+	pub := create(t, m, "Publisher", map[string]any{"name": "Daniel Publishing", "type": "global"})
+	jon := create(t, m, "Author", map[string]any{"name": "Jon Snow", "email": "snow@wall.st", "age": 30})
+	sansa := create(t, m, "Author", map[string]any{"name": "Sansa Stark", "email": "sansa@winterfell.north", "age": 20, "termsAccepted": true})
+	silly := create(t, m, "BookTag", map[string]any{"name": "silly"})
+	sick := create(t, m, "BookTag", map[string]any{"name": "sick"})
+	strange := create(t, m, "BookTag", map[string]any{"name": "strange"})
+	b1 := create(t, m, "Book", map[string]any{"title": "My Life on The Wall, part 1", "author": jon, "publisher": pub, "price": "9.99", "pages": 100, "status": "published", "tags": []*dynamic.Entity{silly, sick}})
+	b2 := create(t, m, "Book", map[string]any{"title": "My Life on The Wall, part 2", "author": jon, "publisher": pub, "price": "19.50", "pages": 200, "tags": []*dynamic.Entity{sick, strange}})
+	b3 := create(t, m, "Book", map[string]any{"title": "My Life on The Wall, part 3", "author": jon, "pages": 300})
+	wc := create(t, m, "Book", map[string]any{"title": "Winter is Coming", "author": sansa})
+	must(t, m.Flush(env.Ctx))
+	env.Reset()
+	return Seed{Jon: jon.ID(), Sansa: sansa.ID(), Wall1: b1.ID(), Wall2: b2.ID(), Wall3: b3.ID(), WC: wc.ID(), Publisher: pub.ID(),
+		Silly: silly.ID(), Sick: sick.ID(), Strange: strange.ID()}
+}
+
+func count(t *testing.T, env *Env, entity string, filter any) int64 {
+	t.Helper()
+	n, err := env.ORM.Fork().Count(env.Ctx, entity, filter)
+	if err != nil {
+		t.Fatalf("count %s: %v", entity, err)
+	}
+	return n
+}
+
+func expectQueries(t *testing.T, env *Env, want int, what string) {
+	t.Helper()
+	if got := env.Count(); got != want {
+		var qs []string
+		for _, q := range env.Queries() {
+			qs = append(qs, q.Query)
+		}
+		t.Errorf("%s: %d round trips, want %d:\n%q", what, got, want, qs)
+	}
+}
+
+var uowCases = []Case{
+	{"FlushInsertsInOneTransaction", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		author := create(t, m, "Author", map[string]any{"name": "Jon Snow", "email": "snow@wall.st"})
+		create(t, m, "Book", map[string]any{"title": "My Life on The Wall", "author": author})
+		create(t, m, "Book", map[string]any{"title": "The Wall, again", "author": author})
+		if env.Count() != 0 {
+			t.Fatalf("Create ran %d queries before Flush", env.Count())
+		}
+		must(t, m.Flush(env.Ctx))
+		// BEGIN, the author, the books (batched), COMMIT.
+		expectQueries(t, env, 2+env.Inserts(1, 1)+env.Inserts(2, 1), "flush of 1 author and 2 books")
+		if env.CountKind("BEGIN") != 1 || env.CountKind("COMMIT") != 1 {
+			t.Errorf("want one transaction, got %q", env.Queries())
+		}
+		if author.ID() == nil {
+			t.Fatal("the author's generated key was not set")
+		}
+		if n := count(t, env, "Book", map[string]any{"author": author.ID()}); n != 2 {
+			t.Errorf("books of the author in the database: %d, want 2", n)
+		}
+	}},
+	{"FlushWithoutChangesRunsNoQuery", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		must(t, m.Flush(env.Ctx))
+		b, err := m.FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		must(t, b.Set("title", b.Get("title"))) // same value: no change
+		env.Reset()
+		must(t, m.Flush(env.Ctx))
+		expectQueries(t, env, 0, "flush without changes")
+	}},
+	{"IdentityMap", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		books, err := m.Find(env.Ctx, "Book", map[string]any{"author": s.Jon}, em.OrderBy("title", em.Asc))
+		must(t, err)
+		env.Reset()
+		b, err := m.FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		expectQueries(t, env, 0, "FindOne of a loaded key")
+		if b != books[0] {
+			t.Error("FindOne returned another pointer than Find for the same row")
+		}
+		again, err := m.Find(env.Ctx, "Book", map[string]any{"title": map[string]any{"$like": "%part 1"}})
+		must(t, err)
+		if len(again) != 1 || again[0] != b {
+			t.Errorf("a second query returned %v, want the same pointer", again)
+		}
+		other, err := env.ORM.Fork().FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		if other == b {
+			t.Error("two forks share an entity")
+		}
+	}},
+	{"UpdateWritesOnlyChangedColumns", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		a, b := env.ORM.Fork(), env.ORM.Fork()
+		ba, err := a.FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		bb, err := b.FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		must(t, bb.Set("description", "written in the cold"))
+		must(t, b.Flush(env.Ctx))
+		must(t, ba.Set("title", "My Life on The Wall, part one"))
+		env.Reset()
+		must(t, a.Flush(env.Ctx))
+		expectQueries(t, env, 3, "flush of one changed book (BEGIN, UPDATE, COMMIT)")
+		got, err := env.ORM.Fork().FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		if got.Get("title") != "My Life on The Wall, part one" || got.Get("description") != "written in the cold" {
+			t.Errorf("row after two partial updates: title %v, description %v", got.Get("title"), got.Get("description"))
+		}
+	}},
+	{"UpdatesAreBatchedPerEntity", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		books, err := m.Find(env.Ctx, "Book", map[string]any{"author": s.Jon})
+		must(t, err)
+		for i, b := range books {
+			must(t, b.Set("pages", 1000+i))
+		}
+		env.Reset()
+		must(t, m.Flush(env.Ctx))
+		if n := env.CountKind("UPDATE"); n < 1 || n > len(books) {
+			t.Errorf("%d UPDATE round trips for %d books", n, len(books))
+		}
+		if n := count(t, env, "Book", map[string]any{"pages": map[string]any{"$gte": 1000}}); n != int64(len(books)) {
+			t.Errorf("%d books updated in the database, want %d", n, len(books))
+		}
+	}},
+	{"OnCreateOnUpdateAndDefaults", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		a := create(t, m, "Author", map[string]any{"name": "Jon", "email": "jon@x.y"})
+		if a.Get("createdAt") == nil || a.Get("termsAccepted") != false || a.Get("version") != int64(1) {
+			t.Errorf("after Create: createdAt %v, termsAccepted %v, version %v", a.Get("createdAt"), a.Get("termsAccepted"), a.Get("version"))
+		}
+		must(t, m.Flush(env.Ctx))
+		created := a.Get("updatedAt")
+		must(t, a.Set("age", 41))
+		must(t, m.Flush(env.Ctx))
+		if a.Get("updatedAt") == created {
+			t.Error("onUpdate did not change updatedAt")
+		}
+		if a.Get("version") != int64(2) {
+			t.Errorf("version after one update: %v, want 2", a.Get("version"))
+		}
+		fresh, err := env.ORM.Fork().FindOne(env.Ctx, "Author", a.ID())
+		must(t, err)
+		if !dynamic.Equal(fresh.Get("updatedAt"), a.Get("updatedAt")) || fresh.Get("version") != int64(2) {
+			t.Errorf("stored updatedAt %v version %v, in memory %v %v", fresh.Get("updatedAt"), fresh.Get("version"), a.Get("updatedAt"), a.Get("version"))
+		}
+	}},
+	{"OptimisticLock", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		a, b := env.ORM.Fork(), env.ORM.Fork()
+		ja, err := a.FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		jb, err := b.FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		must(t, ja.Set("age", 31))
+		must(t, a.Flush(env.Ctx))
+		must(t, jb.Set("age", 32))
+		err = b.Flush(env.Ctx)
+		if !errors.Is(err, em.ErrOptimisticLock) {
+			t.Fatalf("stale write: got %v, want ErrOptimisticLock", err)
+		}
+		var ol *uow.OptimisticLockError
+		if !errors.As(err, &ol) || ol.Entity != "Author" {
+			t.Errorf("error %v does not name the entity", err)
+		}
+		if jb.Get("age") != int64(32) || jb.Get("version") != int64(1) {
+			t.Errorf("after the failed flush: age %v version %v, want 32 and 1 (unchanged)", jb.Get("age"), jb.Get("version"))
+		}
+		must(t, b.Refresh(env.Ctx, jb))
+		if jb.Get("age") != int64(31) || jb.Get("version") != int64(2) {
+			t.Errorf("after refresh: age %v version %v", jb.Get("age"), jb.Get("version"))
+		}
+		must(t, jb.Set("age", 33))
+		must(t, b.Flush(env.Ctx))
+	}},
+	{"FailedFlushChangesNothingAndCanBeRetried", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		jon, err := m.FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		must(t, jon.Set("name", "Lord Snow"))
+		dup := create(t, m, "Author", map[string]any{"name": "Impostor", "email": "sansa@winterfell.north"})
+		book := create(t, m, "Book", map[string]any{"title": "Impostor's Memoirs", "author": dup})
+		err = m.Flush(env.Ctx)
+		var ce *drivers.ConstraintError
+		if !errors.As(err, &ce) || ce.Kind != drivers.Unique {
+			t.Fatalf("duplicate email: got %v, want a unique ConstraintError", err)
+		}
+		if ce.Entity != "Author" {
+			t.Errorf("constraint error names %q, want Author", ce.Entity)
+		}
+		if n := count(t, env, "Author", nil); n != 2 {
+			t.Errorf("%d authors after the failed flush, want 2", n)
+		}
+		if n := count(t, env, "Author", map[string]any{"name": "Lord Snow"}); n != 0 {
+			t.Error("the update of the failed flush was committed")
+		}
+		if dup.ID() != nil || dup.Internal().State != dynamic.StateNew || book.Internal().State != dynamic.StateNew {
+			t.Errorf("after the failed flush: key %v, states %v %v; want no key, new, new", dup.ID(), dup.Internal().State, book.Internal().State)
+		}
+		must(t, dup.Set("email", "impostor@wall.st"))
+		must(t, m.Flush(env.Ctx))
+		if n := count(t, env, "Author", nil); n != 3 {
+			t.Errorf("%d authors after the retry, want 3", n)
+		}
+		if n := count(t, env, "Author", map[string]any{"name": "Lord Snow"}); n != 1 {
+			t.Error("the retried flush lost the update")
+		}
+		if n := count(t, env, "Book", map[string]any{"author": dup.ID()}); n != 1 {
+			t.Error("the retried flush lost the book")
+		}
+	}},
+	{"RequiredValueMissingIsAnErrorBeforeAnyQuery", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		create(t, m, "Book", map[string]any{"title": "Orphan"})
+		err := m.Flush(env.Ctx)
+		if err == nil {
+			t.Fatal("flush of a book without its required author succeeded")
+		}
+		expectQueries(t, env, 0, "flush refused before writing")
+	}},
+	{"RemoveDeletes", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		b, err := m.FindOne(env.Ctx, "Book", s.WC)
+		must(t, err)
+		m.Remove(b)
+		must(t, m.Flush(env.Ctx))
+		if _, err := env.ORM.Fork().FindOne(env.Ctx, "Book", s.WC); !errors.Is(err, em.ErrNotFound) {
+			t.Errorf("FindOne of a deleted book: %v, want ErrNotFound", err)
+		}
+		if b.Internal().State != dynamic.StateDetached {
+			t.Errorf("a deleted entity is %v, want detached", b.Internal().State)
+		}
+		if _, err := m.FindOne(env.Ctx, "Book", s.WC); !errors.Is(err, em.ErrNotFound) {
+			t.Errorf("the same fork still finds the deleted book: %v", err)
+		}
+	}},
+	{"RemoveNewEntityForgetsIt", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		a := create(t, m, "Author", map[string]any{"name": "Ghost", "email": "g@h.st"})
+		m.Remove(a)
+		must(t, m.Flush(env.Ctx))
+		expectQueries(t, env, 0, "flush after removing the only new entity")
+	}},
+	{"Transactional", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		err := m.Transactional(env.Ctx, func(ctx context.Context, tx *em.EntityManager) error {
+			a, err := tx.FindOne(ctx, "Author", s.Jon)
+			if err != nil {
+				return err
+			}
+			return a.Set("name", "Lord Commander Snow")
+		})
+		must(t, err)
+		if n := count(t, env, "Author", map[string]any{"name": "Lord Commander Snow"}); n != 1 {
+			t.Error("Transactional did not flush and commit")
+		}
+		sentinel := errors.New("changed my mind")
+		err = m.Transactional(env.Ctx, func(ctx context.Context, tx *em.EntityManager) error {
+			create(t, tx, "Author", map[string]any{"name": "Bran", "email": "bran@tree.north"})
+			if err := tx.Flush(ctx); err != nil {
+				return err
+			}
+			return sentinel
+		})
+		if !errors.Is(err, sentinel) {
+			t.Fatalf("Transactional returned %v, want the callback's error", err)
+		}
+		if n := count(t, env, "Author", map[string]any{"name": "Bran"}); n != 0 {
+			t.Error("a rolled back transaction left its insert")
+		}
+	}},
+	{"NestedTransactionalUsesSavepoint", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		inner := errors.New("inner fails")
+		err := m.Transactional(env.Ctx, func(ctx context.Context, tx *em.EntityManager) error {
+			create(t, tx, "Author", map[string]any{"name": "Outer", "email": "outer@x.y"})
+			if err := tx.Flush(ctx); err != nil {
+				return err
+			}
+			err := tx.Transactional(ctx, func(ctx context.Context, tx2 *em.EntityManager) error {
+				create(t, tx2, "Author", map[string]any{"name": "Inner", "email": "inner@x.y"})
+				if err := tx2.Flush(ctx); err != nil {
+					return err
+				}
+				return inner
+			})
+			if !errors.Is(err, inner) {
+				t.Errorf("nested Transactional returned %v", err)
+			}
+			return nil
+		})
+		must(t, err)
+		if count(t, env, "Author", map[string]any{"name": "Outer"}) != 1 || count(t, env, "Author", map[string]any{"name": "Inner"}) != 0 {
+			t.Error("want the outer insert committed and the inner one rolled back")
+		}
+		if env.CountKind("SAVEPOINT") == 0 {
+			t.Errorf("no savepoint in %q", env.Queries())
+		}
+	}},
+	{"TransactionalPanicRollsBack", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("the panic was swallowed")
+				}
+			}()
+			_ = m.Transactional(env.Ctx, func(ctx context.Context, tx *em.EntityManager) error {
+				create(t, tx, "Author", map[string]any{"name": "P", "email": "p@x.y"})
+				if err := tx.Flush(ctx); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+		}()
+		if count(t, env, "Author", nil) != 0 {
+			t.Error("a panicking transaction was committed")
+		}
+	}},
+	{"RefreshDiscardsChanges", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		b, err := m.FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		must(t, b.Set("title", "scribbled"))
+		must(t, m.Refresh(env.Ctx, b))
+		if b.Get("title") != "My Life on The Wall, part 1" {
+			t.Errorf("title after refresh: %v", b.Get("title"))
+		}
+		env.Reset()
+		must(t, m.Flush(env.Ctx))
+		expectQueries(t, env, 0, "flush after refresh")
+	}},
+	{"ClearEmptiesTheIdentityMap", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		b, err := m.FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		m.Clear()
+		env.Reset()
+		b2, err := m.FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		if b2 == b || env.CountKind("SELECT") != 1 {
+			t.Error("after Clear, FindOne must query and return a new entity")
+		}
+	}},
+	{"CompositeFilterKeyFindOne", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		b, err := m.FindOne(env.Ctx, "Book", map[string]any{"id": s.Wall2})
+		must(t, err)
+		env.Reset()
+		b2, err := m.FindOne(env.Ctx, "Book", map[string]any{"id": s.Wall2})
+		must(t, err)
+		expectQueries(t, env, 0, "FindOne by a key filter of a loaded entity")
+		if b != b2 {
+			t.Error("different pointers")
+		}
+		if _, err := m.FindOne(env.Ctx, "Author", 999999); !errors.Is(err, em.ErrNotFound) {
+			t.Errorf("missing author: %v, want ErrNotFound", err)
+		}
+	}},
+}

@@ -1,0 +1,115 @@
+package em
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/schema"
+)
+
+// Direction is the direction of OrderBy.
+type Direction = drivers.Direction
+
+const (
+	Asc  = drivers.Asc
+	Desc = drivers.Desc
+)
+
+// LockMode is a pessimistic lock of Find (see Lock).
+type LockMode = drivers.Lock
+
+const (
+	LockForUpdate = drivers.LockForUpdate
+	LockForShare  = drivers.LockForShare
+)
+
+// FindOption is an option of Find, FindOne and FindAndCount.
+type FindOption func(*findSpec)
+
+type findSpec struct {
+	populate []string
+	order    []orderSpec
+	limit    int
+	offset   int
+	lock     drivers.Lock
+	errs     []string
+}
+
+type orderSpec struct {
+	prop string
+	dir  Direction
+}
+
+type findOptions struct {
+	populate []string
+	order    []drivers.Order
+	limit    int
+	offset   int
+	lock     drivers.Lock
+}
+
+// Populate loads the named relations of the results, with nested paths such as "books.tags":
+// one query per path level, never one per entity.
+func Populate(paths ...string) FindOption {
+	return func(s *findSpec) { s.populate = append(s.populate, paths...) }
+}
+
+// OrderBy sorts by a property with a column; repeat it for more terms.
+func OrderBy(prop string, dir Direction) FindOption {
+	return func(s *findSpec) { s.order = append(s.order, orderSpec{prop, dir}) }
+}
+
+// Limit returns at most n entities.
+func Limit(n int) FindOption {
+	return func(s *findSpec) {
+		if n < 0 {
+			s.errs = append(s.errs, fmt.Sprintf("Limit(%d) is negative", n))
+		}
+		s.limit = n
+	}
+}
+
+// Offset skips the first n entities.
+func Offset(n int) FindOption {
+	return func(s *findSpec) {
+		if n < 0 {
+			s.errs = append(s.errs, fmt.Sprintf("Offset(%d) is negative", n))
+		}
+		s.offset = n
+	}
+}
+
+// Lock takes a pessimistic lock on the rows found (FOR UPDATE / FOR SHARE). It needs a
+// transaction (Transactional) and a driver that supports it.
+func Lock(mode LockMode) FindOption {
+	return func(s *findSpec) { s.lock = mode }
+}
+
+// options checks the options against meta, all at once.
+func (m *EntityManager) options(meta *schema.Entity, opts []FindOption) (*findOptions, error) {
+	var s findSpec
+	for _, o := range opts {
+		o(&s)
+	}
+	out := &findOptions{populate: s.populate, limit: s.limit, offset: s.offset, lock: s.lock}
+	errs := s.errs
+	for _, o := range s.order {
+		p, ok := meta.Property(o.prop)
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Sprintf("OrderBy: %s has no property %q", meta.Name, o.prop))
+		case !p.HasColumn():
+			errs = append(errs, fmt.Sprintf("OrderBy: %s.%s is a %s relation without a column", meta.Name, o.prop, p.Kind))
+		default:
+			out.order = append(out.order, drivers.Order{Prop: p, Dir: o.dir})
+		}
+	}
+	if s.lock != drivers.LockNone && !m.orm.drv.Capabilities().Locking {
+		return nil, &drivers.NotSupportedError{Driver: m.orm.drv.Name(), Feature: "pessimistic locking"}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("dorm: find %s: %s", meta.Name, strings.Join(errs, "; "))
+	}
+	return out, nil
+}

@@ -1,0 +1,137 @@
+package em
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/dynamic"
+)
+
+// TxOption is an option of Transactional.
+type TxOption func(*drivers.TxOptions)
+
+// Isolation sets the isolation level of the transaction (ignored for a nested one).
+func Isolation(level drivers.Isolation) TxOption {
+	return func(o *drivers.TxOptions) { o.Isolation = level }
+}
+
+// ReadOnly starts a read-only transaction.
+func ReadOnly() TxOption { return func(o *drivers.TxOptions) { o.ReadOnly = true } }
+
+// Transactional runs fn in a transaction with a fork of m (its own identity map) bound to it,
+// flushes that fork, and commits. If fn returns an error or panics, or the flush fails, the
+// transaction is rolled back and the error returned. Called on the EntityManager of an outer
+// Transactional it nests with a savepoint. After a commit, the entities the fork loaded or
+// created are merged into m's identity map.
+func (m *EntityManager) Transactional(ctx context.Context, fn func(ctx context.Context, tx *EntityManager) error, opts ...TxOption) (err error) {
+	var o drivers.TxOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var tx drivers.Tx
+	if m.tx != nil {
+		tx, err = m.tx.Begin(ctx)
+	} else {
+		tx, err = m.orm.drv.Begin(ctx, o)
+	}
+	if err != nil {
+		return err
+	}
+	fork := m.orm.Fork()
+	fork.tx = tx
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		r := recover()
+		if rerr := tx.Rollback(ctx); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		if r != nil {
+			panic(r)
+		}
+	}()
+	if err = fn(WithEntityManager(ctx, fork), fork); err != nil {
+		return err
+	}
+	if err = fork.uow.Flush(ctx, func(ctx context.Context) (drivers.Executor, func(context.Context) error, func(context.Context) error, error) {
+		noop := func(context.Context) error { return nil }
+		return tx, noop, noop, nil
+	}); err != nil {
+		return err
+	}
+	done = true
+	if err = tx.Commit(ctx); err != nil {
+		return err
+	}
+	for _, e := range fork.uow.Entities() {
+		m.uow.Adopt(e)
+	}
+	return nil
+}
+
+type ctxKey struct{}
+
+// WithEntityManager returns a context that carries m (the request context of MikroORM).
+func WithEntityManager(ctx context.Context, m *EntityManager) context.Context {
+	return context.WithValue(ctx, ctxKey{}, m)
+}
+
+// FromContext returns the EntityManager of ctx, or nil.
+func FromContext(ctx context.Context) *EntityManager {
+	m, _ := ctx.Value(ctxKey{}).(*EntityManager)
+	return m
+}
+
+// Middleware gives every request its own fork of orm, in the request's context.
+func Middleware(orm *ORM, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithEntityManager(r.Context(), orm.Fork())))
+	})
+}
+
+// Repository is an EntityManager bound to one entity.
+type Repository struct {
+	m      *EntityManager
+	entity string
+}
+
+// Repository returns the repository of an entity.
+func (m *EntityManager) Repository(entity string) *Repository {
+	return &Repository{m: m, entity: entity}
+}
+
+// Entity returns the entity's name.
+func (r *Repository) Entity() string { return r.entity }
+
+func (r *Repository) Find(ctx context.Context, filter any, opts ...FindOption) ([]*dynamic.Entity, error) {
+	return r.m.Find(ctx, r.entity, filter, opts...)
+}
+
+func (r *Repository) FindOne(ctx context.Context, filter any, opts ...FindOption) (*dynamic.Entity, error) {
+	return r.m.FindOne(ctx, r.entity, filter, opts...)
+}
+
+func (r *Repository) FindAll(ctx context.Context, opts ...FindOption) ([]*dynamic.Entity, error) {
+	return r.m.Find(ctx, r.entity, nil, opts...)
+}
+
+func (r *Repository) FindAndCount(ctx context.Context, filter any, opts ...FindOption) ([]*dynamic.Entity, int64, error) {
+	return r.m.FindAndCount(ctx, r.entity, filter, opts...)
+}
+
+func (r *Repository) Count(ctx context.Context, filter any) (int64, error) {
+	return r.m.Count(ctx, r.entity, filter)
+}
+
+func (r *Repository) Create(data map[string]any) (*dynamic.Entity, error) {
+	return r.m.Create(r.entity, data)
+}
+
+func (r *Repository) GetReference(id any) *dynamic.Entity { return r.m.GetReference(r.entity, id) }
+
+func (r *Repository) String() string { return fmt.Sprintf("Repository(%s)", r.entity) }

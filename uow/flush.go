@@ -1,0 +1,590 @@
+package uow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/dynamic"
+	"github.com/dorm-go/dorm/schema"
+)
+
+// OptimisticLockError is returned when a versioned entity was changed or deleted in the
+// database since it was loaded.
+type OptimisticLockError struct {
+	Entity string
+	Key    any
+	Err    error
+}
+
+func (e *OptimisticLockError) Error() string {
+	return fmt.Sprintf("dorm: optimistic lock failed: %s %v was changed or deleted since it was loaded", e.Entity, e.Key)
+}
+
+func (e *OptimisticLockError) Unwrap() error { return e.Err }
+
+// Begin starts the transaction of a flush; it is the driver's Begin, or a function that
+// returns the caller's transaction when the flush runs inside one (then commit is the caller's).
+type Begin func(ctx context.Context) (tx drivers.Executor, commit, rollback func(context.Context) error, err error)
+
+// Flush writes every pending change in one transaction: inserts in foreign-key order (cycles
+// broken with a later UPDATE), updates of changed columns, pivot rows, deletes. With nothing
+// to do it runs no query. If anything fails the database is rolled back and the unit of work
+// is as it was before, so the caller can fix the cause and flush again.
+func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
+	if !u.HasChanges() {
+		return nil
+	}
+	f := &flush{u: u, snaps: map[*dynamic.Entity]*dynamic.Snapshot{}, inserted: map[*dynamic.Entity]bool{}}
+	saved := [3][]*dynamic.Entity{append([]*dynamic.Entity(nil), u.news...), append([]*dynamic.Entity(nil), u.changed...), append([]*dynamic.Entity(nil), u.removed...)}
+	defer func() {
+		if err != nil {
+			f.undo()
+			u.news, u.changed, u.removed = saved[0], saved[1], saved[2]
+		}
+	}()
+	if err := f.plan(); err != nil {
+		return err
+	}
+	if f.empty() {
+		f.finish(false)
+		return nil
+	}
+	tx, commit, rollback, err := begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := f.run(ctx, tx); err != nil {
+		if rerr := rollback(ctx); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	if err := commit(ctx); err != nil {
+		return err
+	}
+	f.finish(true)
+	return nil
+}
+
+type flush struct {
+	u        *UnitOfWork
+	snaps    map[*dynamic.Entity]*dynamic.Snapshot
+	inserts  []*dynamic.Entity // in commit order
+	updates  []*dynamic.Entity
+	deletes  []*dynamic.Entity
+	pivots   []pivotChange
+	inserted map[*dynamic.Entity]bool
+	later    []laterUpdate
+	versions map[*dynamic.Entity]any
+}
+
+type pivotChange struct {
+	owner *dynamic.Entity
+	prop  *schema.Property
+	add   bool
+	items []*dynamic.Entity
+}
+
+type laterUpdate struct {
+	e *dynamic.Entity
+	p *schema.Property
+}
+
+func (f *flush) snap(e *dynamic.Entity) {
+	if _, ok := f.snaps[e]; !ok {
+		f.snaps[e] = e.Snapshot()
+	}
+}
+
+func (f *flush) undo() {
+	for _, s := range f.snaps {
+		s.Restore()
+	}
+}
+
+func (f *flush) empty() bool {
+	return len(f.inserts) == 0 && len(f.updates) == 0 && len(f.deletes) == 0 && len(f.pivots) == 0
+}
+
+// plan computes what to write. It visits only new, changed and removed entities and what
+// they cascade to, never the whole identity map.
+func (f *flush) plan() error {
+	u := f.u
+	// Cascade persist from new and changed entities; orphan removal from changed collections.
+	var queue []*dynamic.Entity
+	queue = append(queue, u.news...)
+	queue = append(queue, u.changed...)
+	seen := map[*dynamic.Entity]bool{}
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		if seen[e] {
+			continue
+		}
+		seen[e] = true
+		st := e.Internal().State
+		if st != dynamic.StateNew && st != dynamic.StateManaged {
+			continue
+		}
+		for _, p := range e.Meta().Properties {
+			if !p.IsRelation() {
+				continue
+			}
+			var related []*dynamic.Entity
+			if p.IsToOne() {
+				if r, _ := e.Value(p).(*dynamic.Entity); r != nil {
+					related = []*dynamic.Entity{r}
+				}
+			} else {
+				c := e.CollectionOf(p)
+				related = c.Items()
+				if p.OrphanRemoval && st == dynamic.StateManaged {
+					_, removed := c.Changes()
+					for _, o := range removed {
+						if o.Internal().State == dynamic.StateManaged && (p.Inverse == nil || o.Value(p.Inverse) == nil) {
+							f.snap(o)
+							u.Remove(o)
+						}
+					}
+				}
+			}
+			for _, r := range related {
+				switch r.Internal().State {
+				case dynamic.StateDetached:
+					if !p.Cascade.Has(schema.CascadePersist) {
+						return fmt.Errorf("dorm: %v.%s refers to %v, which is not persisted and the relation does not cascade persist", e, p.Name, r)
+					}
+					f.snap(r)
+					if err := u.persistNew(r); err != nil {
+						return err
+					}
+					queue = append(queue, r)
+				case dynamic.StateRemoved:
+					if p.IsToOne() && p.Owner {
+						return fmt.Errorf("dorm: %v.%s refers to %v, which is removed in this flush", e, p.Name, r)
+					}
+				}
+			}
+		}
+	}
+
+	order, err := u.commitOrder()
+	if err != nil {
+		return err
+	}
+	// Inserts grouped by entity in commit order, persist order within an entity.
+	byMeta := map[*schema.Entity][]*dynamic.Entity{}
+	for _, e := range u.news {
+		if e.Internal().State == dynamic.StateNew {
+			byMeta[e.Meta()] = append(byMeta[e.Meta()], e)
+		}
+	}
+	for _, meta := range order.entities {
+		f.inserts = append(f.inserts, byMeta[meta]...)
+	}
+	for _, e := range f.inserts {
+		f.snap(e)
+		applyCreateValues(e)
+		if err := checkRequired(e); err != nil {
+			return err
+		}
+		f.planPivots(e, true)
+	}
+	// Updates: changed managed entities, each once.
+	dup := map[*dynamic.Entity]bool{}
+	for _, e := range u.changed {
+		if dup[e] || e.Internal().State != dynamic.StateManaged {
+			continue
+		}
+		dup[e] = true
+		f.snap(e)
+		if len(e.Changes()) > 0 {
+			f.updates = append(f.updates, e)
+		}
+		f.planPivots(e, false)
+	}
+	// Deletes in reverse commit order.
+	byMeta = map[*schema.Entity][]*dynamic.Entity{}
+	for _, e := range u.removed {
+		if e.Internal().State == dynamic.StateRemoved {
+			byMeta[e.Meta()] = append(byMeta[e.Meta()], e)
+		}
+	}
+	for i := len(order.entities) - 1; i >= 0; i-- {
+		for _, e := range byMeta[order.entities[i]] {
+			f.snap(e)
+			f.deletes = append(f.deletes, e)
+		}
+	}
+	return nil
+}
+
+// checkRequired reports a non-nullable column without a value before anything is written.
+func checkRequired(e *dynamic.Entity) error {
+	for _, p := range e.Meta().Properties {
+		if !p.HasColumn() || p.Nullable || p.Autoincrement || e.Value(p) != nil {
+			continue
+		}
+		if p.IsToOne() {
+			return fmt.Errorf("dorm: %s.%s is required: set it to a %s before flushing", e.Entity(), p.Name, p.Target.Name)
+		}
+		return fmt.Errorf("dorm: %s.%s is required (not nullable, no default): set it before flushing", e.Entity(), p.Name)
+	}
+	return nil
+}
+
+// planPivots records pivot rows to write for the owning m:n collections of e.
+func (f *flush) planPivots(e *dynamic.Entity, isNew bool) {
+	for _, p := range e.Meta().Properties {
+		if p.Kind != schema.ManyToMany || !p.Owner {
+			continue
+		}
+		c := e.CollectionOf(p)
+		added, removed := c.Changes()
+		if isNew {
+			added, removed = c.Items(), nil
+		}
+		if len(removed) > 0 {
+			f.pivots = append(f.pivots, pivotChange{owner: e, prop: p, add: false, items: append([]*dynamic.Entity(nil), removed...)})
+		}
+		var keep []*dynamic.Entity
+		for _, it := range added {
+			if it.Internal().State != dynamic.StateRemoved {
+				keep = append(keep, it)
+			}
+		}
+		if len(keep) > 0 {
+			f.pivots = append(f.pivots, pivotChange{owner: e, prop: p, add: true, items: keep})
+		}
+	}
+}
+
+// run executes the plan inside tx.
+func (f *flush) run(ctx context.Context, tx drivers.Executor) error {
+	if err := f.runInserts(ctx, tx); err != nil {
+		return err
+	}
+	if err := f.runUpdates(ctx, tx); err != nil {
+		return err
+	}
+	if err := f.runPivots(ctx, tx); err != nil {
+		return err
+	}
+	return f.runDeletes(ctx, tx)
+}
+
+func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
+	for i := 0; i < len(f.inserts); {
+		meta := f.inserts[i].Meta()
+		j := i
+		for j < len(f.inserts) && f.inserts[j].Meta() == meta {
+			j++
+		}
+		batch := f.inserts[i:j]
+		i = j
+		fields := insertFields(meta)
+		op := &drivers.InsertOp{Entity: meta, Fields: fields, Rows: make([][]any, len(batch))}
+		for k, e := range batch {
+			row := make([]any, len(fields))
+			for n, p := range fields {
+				if p.IsToOne() {
+					if r, _ := e.Value(p).(*dynamic.Entity); r != nil && r.Internal().State == dynamic.StateNew && !f.inserted[r] {
+						// The target is inserted later (a cycle, or a self-reference): write
+						// NULL now and the key with an UPDATE once both rows exist.
+						if !p.Nullable {
+							return fmt.Errorf("dorm: cannot order the inserts of %v and %v: %s is not nullable and the relations form a cycle", e, r, p)
+						}
+						f.later = append(f.later, laterUpdate{e: e, p: p})
+						continue
+					}
+				}
+				row[n] = columnValue(e, p)
+			}
+			op.Rows[k] = row
+		}
+		if err := tx.Insert(ctx, op); err != nil {
+			return wrapErr(err, meta)
+		}
+		for k, e := range batch {
+			if len(op.Generated) == len(batch) && len(meta.Primary) == 1 && meta.Primary[0].Autoincrement {
+				e.SetRaw(meta.Primary[0], op.Generated[k])
+			}
+			f.inserted[e] = true
+		}
+	}
+	if len(f.later) == 0 {
+		return nil
+	}
+	byMeta := map[*schema.Entity]*drivers.UpdateOp{}
+	var metas []*schema.Entity
+	for _, l := range f.later {
+		op := byMeta[l.e.Meta()]
+		if op == nil {
+			op = &drivers.UpdateOp{Entity: l.e.Meta()}
+			byMeta[l.e.Meta()] = op
+			metas = append(metas, l.e.Meta())
+		}
+		op.Rows = append(op.Rows, drivers.UpdateRow{Key: l.e.ID(), Fields: []*schema.Property{l.p}, Values: []any{columnValue(l.e, l.p)}})
+	}
+	for _, meta := range metas {
+		if err := tx.Update(ctx, byMeta[meta]); err != nil {
+			return wrapErr(err, meta)
+		}
+	}
+	return nil
+}
+
+// insertFields are the columns written by an insert: all but an autoincrement key.
+func insertFields(meta *schema.Entity) []*schema.Property {
+	var out []*schema.Property
+	for _, p := range meta.Columns() {
+		if !p.Autoincrement {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (f *flush) runUpdates(ctx context.Context, tx drivers.Executor) error {
+	if len(f.updates) == 0 {
+		return nil
+	}
+	t := now()
+	f.versions = map[*dynamic.Entity]any{}
+	ops := map[*schema.Entity]*drivers.UpdateOp{}
+	var metas []*schema.Entity
+	for _, e := range f.updates {
+		meta := e.Meta()
+		changes := e.Changes()
+		for _, p := range meta.Properties {
+			if p.OnUpdate == "now" && !contains(changes, p) {
+				e.Touch(p, timeValue(p, t))
+				changes = append(changes, p)
+			}
+		}
+		row := drivers.UpdateRow{Key: keyOf(e)}
+		if v := meta.Version; v != nil {
+			row.Version = e.Original(v)
+			next := nextVersion(v, row.Version, t)
+			f.versions[e] = next
+			if !contains(changes, v) {
+				changes = append(changes, v)
+			}
+			e.SetRaw(v, next)
+		}
+		row.Fields = changes
+		row.Values = make([]any, len(changes))
+		for i, p := range changes {
+			row.Values[i] = columnValue(e, p)
+		}
+		op := ops[meta]
+		if op == nil {
+			op = &drivers.UpdateOp{Entity: meta}
+			ops[meta] = op
+			metas = append(metas, meta)
+		}
+		op.Rows = append(op.Rows, row)
+	}
+	for _, meta := range metas {
+		if err := tx.Update(ctx, ops[meta]); err != nil {
+			return wrapErr(err, meta)
+		}
+	}
+	return nil
+}
+
+func contains(ps []*schema.Property, p *schema.Property) bool {
+	for _, x := range ps {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOf is the key an entity is stored under: its original key if the key changed.
+func keyOf(e *dynamic.Entity) any {
+	pk := e.Meta().Primary
+	if len(pk) == 1 {
+		return e.Original(pk[0])
+	}
+	out := make([]any, len(pk))
+	for i, p := range pk {
+		out[i] = e.Original(p)
+	}
+	return out
+}
+
+func (f *flush) runPivots(ctx context.Context, tx drivers.Executor) error {
+	// Removals first, so that removing and re-adding a pair in one flush ends with the pair.
+	for _, add := range []bool{false, true} {
+		ops := map[*schema.Property]*drivers.PivotOp{}
+		var props []*schema.Property
+		for _, pc := range f.pivots {
+			if pc.add != add {
+				continue
+			}
+			op := ops[pc.prop]
+			if op == nil {
+				op = &drivers.PivotOp{Prop: pc.prop}
+				ops[pc.prop] = op
+				props = append(props, pc.prop)
+			}
+			for _, it := range pc.items {
+				op.Pairs = append(op.Pairs, [2]any{pc.owner.ID(), it.ID()})
+			}
+		}
+		for _, p := range props {
+			var err error
+			if add {
+				err = tx.InsertPivot(ctx, ops[p])
+			} else {
+				err = tx.DeletePivot(ctx, ops[p])
+			}
+			if err != nil {
+				return wrapErr(err, p.Entity)
+			}
+		}
+	}
+	return nil
+}
+
+func (f *flush) runDeletes(ctx context.Context, tx drivers.Executor) error {
+	for i := 0; i < len(f.deletes); {
+		meta := f.deletes[i].Meta()
+		op := &drivers.DeleteOp{Entity: meta}
+		for ; i < len(f.deletes) && f.deletes[i].Meta() == meta; i++ {
+			e := f.deletes[i]
+			op.Keys = append(op.Keys, keyOf(e))
+			if meta.Version != nil {
+				op.Versions = append(op.Versions, e.Original(meta.Version))
+			}
+		}
+		if err := tx.Delete(ctx, op); err != nil {
+			return wrapErr(err, meta)
+		}
+	}
+	return nil
+}
+
+// finish marks what was written as stored.
+func (f *flush) finish(wrote bool) {
+	u := f.u
+	for _, e := range f.inserts {
+		e.Internal().State = dynamic.StateManaged
+		u.mapOf(e.Meta())[schema.KeyString(e.ID())] = e
+	}
+	for _, e := range f.deletes {
+		for _, p := range e.Meta().Properties {
+			if p.IsToMany() {
+				e.CollectionOf(p).Synced()
+			}
+		}
+		u.Forget(e)
+	}
+	synced := func(e *dynamic.Entity) {
+		e.Synced()
+		for _, p := range e.Meta().Properties {
+			if p.IsToMany() {
+				e.CollectionOf(p).Synced()
+			}
+		}
+	}
+	for _, e := range f.inserts {
+		synced(e)
+	}
+	for _, e := range u.changed {
+		synced(e)
+	}
+	u.news, u.changed, u.removed = nil, nil, nil
+	_ = wrote
+}
+
+// wrapErr turns a stale-row error into an OptimisticLockError and names the entity in
+// constraint errors.
+func wrapErr(err error, meta *schema.Entity) error {
+	var na *drivers.NotAffectedError
+	if errors.As(err, &na) {
+		return &OptimisticLockError{Entity: na.Entity, Key: na.Key, Err: err}
+	}
+	var ce *drivers.ConstraintError
+	if errors.As(err, &ce) && ce.Entity == "" {
+		ce.Entity = meta.Name
+	}
+	return err
+}
+
+// commitOrder is the order in which entities are inserted (and, reversed, deleted).
+type commitOrder struct {
+	entities []*schema.Entity
+}
+
+// commitOrder sorts the entities so that the target of every foreign key comes first. Where
+// foreign keys form a cycle, a nullable one is given up (its value is written by a later
+// UPDATE); a cycle of non-nullable foreign keys is an error.
+func (u *UnitOfWork) commitOrder() (*commitOrder, error) {
+	if u.order != nil {
+		return u.order, nil
+	}
+	all := u.reg.Entities()
+	type edge struct {
+		from *schema.Entity
+		soft bool
+	}
+	in := map[*schema.Entity][]edge{} // incoming: target <- dependent means dependent waits for target
+	for _, e := range all {
+		for _, p := range e.Columns() {
+			if p.IsToOne() && p.Target != e {
+				in[e] = append(in[e], edge{from: p.Target, soft: p.Nullable})
+			}
+		}
+	}
+	done := map[*schema.Entity]bool{}
+	var out []*schema.Entity
+	for len(out) < len(all) {
+		var pick *schema.Entity
+		for _, soft := range []bool{false, true} {
+			for _, e := range all {
+				if done[e] {
+					continue
+				}
+				ok := true
+				for _, ed := range in[e] {
+					if !done[ed.from] && (!soft || !ed.soft) {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					pick = e
+					break
+				}
+			}
+			if pick != nil {
+				break
+			}
+		}
+		if pick == nil {
+			var names []string
+			for _, e := range all {
+				if !done[e] {
+					names = append(names, e.Name)
+				}
+			}
+			return nil, fmt.Errorf("dorm: the foreign keys of %s form a cycle of non-nullable relations: make one of them nullable", strings.Join(names, ", "))
+		}
+		done[pick] = true
+		out = append(out, pick)
+	}
+	u.order = &commitOrder{entities: out}
+	return u.order, nil
+}
+
+// ErrOptimisticLock is matched (errors.Is) by every *OptimisticLockError.
+var ErrOptimisticLock = errors.New("dorm: optimistic lock failed")
+
+// Is makes errors.Is(err, ErrOptimisticLock) true.
+func (e *OptimisticLockError) Is(target error) bool { return target == ErrOptimisticLock }

@@ -1,0 +1,352 @@
+package uow
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/dynamic"
+	"github.com/dorm-go/dorm/schema"
+)
+
+// Loader loads references and collections for the unit of work; package em implements it
+// with the driver and the current transaction.
+type Loader interface {
+	Load(ctx context.Context, e *dynamic.Entity) error
+	LoadCollection(ctx context.Context, c *dynamic.Collection) error
+}
+
+// UnitOfWork is an identity map and the changes waiting for the next flush. It is not safe
+// for concurrent use: one belongs to one EntityManager, which belongs to one goroutine.
+type UnitOfWork struct {
+	reg      *schema.Registry
+	loader   Loader
+	identity map[*schema.Entity]map[string]*dynamic.Entity
+	news     []*dynamic.Entity // persisted, not yet inserted, in persist order
+	changed  []*dynamic.Entity // reported a change since the last flush
+	removed  []*dynamic.Entity // to delete
+	order    *commitOrder
+}
+
+// New returns an empty unit of work for the entities of reg.
+func New(reg *schema.Registry, loader Loader) *UnitOfWork {
+	return &UnitOfWork{reg: reg, loader: loader, identity: map[*schema.Entity]map[string]*dynamic.Entity{}}
+}
+
+var _ dynamic.Tracker = (*UnitOfWork)(nil)
+
+// Registry returns the registry of the unit of work.
+func (u *UnitOfWork) Registry() *schema.Registry { return u.reg }
+
+// Changed implements dynamic.Tracker.
+func (u *UnitOfWork) Changed(e *dynamic.Entity) {
+	if e.Internal().State == dynamic.StateManaged {
+		u.changed = append(u.changed, e)
+	}
+}
+
+// Reference implements dynamic.Tracker: the managed entity with that key, or a new reference.
+func (u *UnitOfWork) Reference(meta *schema.Entity, id any) (*dynamic.Entity, error) {
+	if len(meta.Primary) != 1 {
+		return nil, fmt.Errorf("dorm: %s has a composite key: pass the key as []any", meta.Name)
+	}
+	key, err := schema.ConvertProperty(meta.Primary[0], id)
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		return nil, fmt.Errorf("dorm: a reference to %s needs a key, got nil", meta.Name)
+	}
+	return u.ref(meta, key), nil
+}
+
+// ref returns the managed entity with key, or registers a new reference; key is converted.
+func (u *UnitOfWork) ref(meta *schema.Entity, key any) *dynamic.Entity {
+	m := u.mapOf(meta)
+	ks := schema.KeyString(key)
+	if e, ok := m[ks]; ok {
+		return e
+	}
+	e := dynamic.NewReference(meta, key, u)
+	m[ks] = e
+	return e
+}
+
+// Load implements dynamic.Tracker.
+func (u *UnitOfWork) Load(ctx context.Context, e *dynamic.Entity) error {
+	if u.loader == nil {
+		return fmt.Errorf("dorm: %v: no loader", e)
+	}
+	return u.loader.Load(ctx, e)
+}
+
+// LoadCollection implements dynamic.Tracker.
+func (u *UnitOfWork) LoadCollection(ctx context.Context, c *dynamic.Collection) error {
+	if u.loader == nil {
+		return fmt.Errorf("dorm: %v.%s: no loader", c.Owner(), c.Property().Name)
+	}
+	return u.loader.LoadCollection(ctx, c)
+}
+
+func (u *UnitOfWork) mapOf(meta *schema.Entity) map[string]*dynamic.Entity {
+	m := u.identity[meta]
+	if m == nil {
+		m = map[string]*dynamic.Entity{}
+		u.identity[meta] = m
+	}
+	return m
+}
+
+// Lookup returns the managed entity of meta with key (already converted), if any.
+func (u *UnitOfWork) Lookup(meta *schema.Entity, key any) (*dynamic.Entity, bool) {
+	e, ok := u.identity[meta][schema.KeyString(key)]
+	return e, ok
+}
+
+// Managed returns the number of entities in the identity map.
+func (u *UnitOfWork) Managed() int {
+	n := 0
+	for _, m := range u.identity {
+		n += len(m)
+	}
+	return n
+}
+
+// Hydrator turns rows of one entity into managed entities. Make one per query.
+type Hydrator struct {
+	u      *UnitOfWork
+	meta   *schema.Entity
+	fields []*schema.Property
+	pk     []int // positions of the primary key in fields
+	m      map[string]*dynamic.Entity
+	buf    []any
+}
+
+// Hydrator returns a hydrator for rows of fields of meta. fields must include the primary key.
+func (u *UnitOfWork) Hydrator(meta *schema.Entity, fields []*schema.Property) *Hydrator {
+	h := &Hydrator{u: u, meta: meta, fields: fields, m: u.mapOf(meta), buf: make([]any, len(fields))}
+	for _, p := range meta.Primary {
+		for i, f := range fields {
+			if f == p {
+				h.pk = append(h.pk, i)
+			}
+		}
+	}
+	return h
+}
+
+// Row returns the managed entity for a row: the one already in the identity map (filled in
+// if it was a reference; left as it is if it was loaded, as MikroORM does), or a new one.
+func (h *Hydrator) Row(row []any) *dynamic.Entity {
+	var key any
+	if len(h.pk) == 1 {
+		key = row[h.pk[0]]
+	} else {
+		parts := make([]any, len(h.pk))
+		for i, j := range h.pk {
+			parts[i] = row[j]
+		}
+		key = parts
+	}
+	ks := schema.KeyString(key)
+	e, ok := h.m[ks]
+	if ok && e.IsInitialized() {
+		return e
+	}
+	if !ok {
+		e = dynamic.NewReference(h.meta, key, h.u)
+		h.m[ks] = e
+	}
+	h.fill(e, row)
+	return e
+}
+
+// Refresh overwrites e's columns with row and forgets its unflushed changes.
+func (h *Hydrator) Refresh(e *dynamic.Entity, row []any) {
+	h.fill(e, row)
+	e.Synced()
+}
+
+func (h *Hydrator) fill(e *dynamic.Entity, row []any) {
+	for i, p := range h.fields {
+		v := row[i]
+		if v != nil && p.IsToOne() {
+			v = h.u.ref(p.Target, v)
+		}
+		h.buf[i] = v
+	}
+	e.Hydrate(h.fields, h.buf)
+}
+
+// Persist schedules a new entity for insertion (and, through cascades, what it refers to).
+// Persisting a managed entity does nothing; a removed one is kept after all.
+func (u *UnitOfWork) Persist(e *dynamic.Entity) error {
+	in := e.Internal()
+	switch in.State {
+	case dynamic.StateManaged, dynamic.StateNew:
+		if in.Tracker != u {
+			return fmt.Errorf("dorm: %v is managed by another EntityManager (fork); load it in this one", e)
+		}
+		return nil
+	case dynamic.StateRemoved:
+		if in.Tracker != u {
+			return fmt.Errorf("dorm: %v is managed by another EntityManager (fork)", e)
+		}
+		in.State = dynamic.StateManaged
+		for i, r := range u.removed {
+			if r == e {
+				u.removed = append(u.removed[:i], u.removed[i+1:]...)
+				break
+			}
+		}
+		return nil
+	}
+	return u.persistNew(e)
+}
+
+func (u *UnitOfWork) persistNew(e *dynamic.Entity) error {
+	in := e.Internal()
+	if in.Tracker != nil && in.Tracker != u {
+		return fmt.Errorf("dorm: %v belongs to another EntityManager", e)
+	}
+	applyCreateValues(e)
+	if id := e.ID(); id != nil {
+		if prev, ok := u.Lookup(e.Meta(), id); ok && prev != e {
+			return fmt.Errorf("dorm: %s with key %v is already managed by this EntityManager", e.Entity(), id)
+		}
+	}
+	in.State = dynamic.StateNew
+	in.Tracker = u
+	u.news = append(u.news, e)
+	return nil
+}
+
+// Remove schedules e for deletion, cascading along relations marked cascade remove (through
+// loaded references and initialised collections; the database's ON DELETE rules do the rest).
+// Removing a new entity only forgets it.
+func (u *UnitOfWork) Remove(e *dynamic.Entity) {
+	u.remove(e, map[*dynamic.Entity]bool{})
+}
+
+func (u *UnitOfWork) remove(e *dynamic.Entity, seen map[*dynamic.Entity]bool) {
+	if seen[e] {
+		return
+	}
+	seen[e] = true
+	in := e.Internal()
+	switch in.State {
+	case dynamic.StateNew:
+		in.State = dynamic.StateDetached
+		for i, n := range u.news {
+			if n == e {
+				u.news = append(u.news[:i], u.news[i+1:]...)
+				break
+			}
+		}
+	case dynamic.StateManaged:
+		if in.Tracker != u {
+			return
+		}
+		in.State = dynamic.StateRemoved
+		u.removed = append(u.removed, e)
+	default:
+		return
+	}
+	for _, p := range e.Meta().Properties {
+		if !p.IsRelation() || !p.Cascade.Has(schema.CascadeRemove) {
+			continue
+		}
+		if p.IsToOne() {
+			if r, _ := e.Value(p).(*dynamic.Entity); r != nil {
+				u.remove(r, seen)
+			}
+			continue
+		}
+		for _, it := range e.CollectionOf(p).Items() {
+			u.remove(it, seen)
+		}
+	}
+}
+
+// Clear detaches every entity and forgets every pending change.
+func (u *UnitOfWork) Clear() {
+	for _, m := range u.identity {
+		for _, e := range m {
+			detach(e)
+		}
+	}
+	for _, e := range u.news {
+		detach(e)
+	}
+	u.identity = map[*schema.Entity]map[string]*dynamic.Entity{}
+	u.news, u.changed, u.removed = nil, nil, nil
+}
+
+func detach(e *dynamic.Entity) {
+	in := e.Internal()
+	in.State = dynamic.StateDetached
+	in.Tracker = nil
+}
+
+// Forget removes e from the identity map (after a delete, or for a Refresh that found no row).
+func (u *UnitOfWork) Forget(e *dynamic.Entity) {
+	if id := e.ID(); id != nil {
+		delete(u.identity[e.Meta()], schema.KeyString(id))
+	}
+	detach(e)
+}
+
+// Adopt makes e, managed by another unit of work, managed by u (merging a finished
+// transaction's fork into its parent). An entity already managed under that key here is
+// refreshed with e's values when it is loaded and has no pending change.
+func (u *UnitOfWork) Adopt(e *dynamic.Entity) {
+	id := e.ID()
+	if id == nil || e.Internal().State != dynamic.StateManaged {
+		return
+	}
+	m := u.mapOf(e.Meta())
+	ks := schema.KeyString(id)
+	if prev, ok := m[ks]; ok {
+		if prev.Internal().Reported || !e.IsInitialized() {
+			return
+		}
+		cols := e.Meta().Columns()
+		row := make([]any, len(cols))
+		for i, p := range cols {
+			v := e.Value(p)
+			if r, ok := v.(*dynamic.Entity); ok {
+				v = r.ID()
+			}
+			row[i] = v
+		}
+		u.Hydrator(e.Meta(), cols).Refresh(prev, row)
+		return
+	}
+	e.Internal().Tracker = u
+	m[ks] = e
+}
+
+// Entities returns the managed entities, for merging and inspection.
+func (u *UnitOfWork) Entities() []*dynamic.Entity {
+	var out []*dynamic.Entity
+	metas := make([]*schema.Entity, 0, len(u.identity))
+	for m := range u.identity {
+		metas = append(metas, m)
+	}
+	sort.Slice(metas, func(i, j int) bool { return metas[i].Name < metas[j].Name })
+	for _, meta := range metas {
+		for _, e := range u.identity[meta] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// HasChanges reports whether a flush would have anything to do, without computing it fully.
+func (u *UnitOfWork) HasChanges() bool {
+	return len(u.news) > 0 || len(u.removed) > 0 || len(u.changed) > 0
+}
+
+// exec is what a flush needs from a driver or transaction.
+type exec = drivers.Executor
