@@ -13,6 +13,14 @@ import (
 // TxOption is an option of Transactional.
 type TxOption func(*drivers.TxOptions)
 
+// Isolation levels for the Isolation option.
+const (
+	ReadUncommitted = drivers.ReadUncommitted
+	ReadCommitted   = drivers.ReadCommitted
+	RepeatableRead  = drivers.RepeatableRead
+	Serializable    = drivers.Serializable
+)
+
 // Isolation sets the isolation level of the transaction (ignored for a nested one).
 func Isolation(level drivers.Isolation) TxOption {
 	return func(o *drivers.TxOptions) { o.Isolation = level }
