@@ -47,11 +47,11 @@ func validate(d *document, errs *ErrorList) {
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
 		*errs = append(*errs, &Error{Pos: d.pos(d.root), Msg: "cannot validate: " + err.Error(), Err: err})
-		d.bad = append(d.bad, "")
+		d.markBad("")
 		return
 	}
 	for _, leaf := range leaves(ve, nil) {
-		d.bad = append(d.bad, leaf.InstanceLocation)
+		d.markBad(leaf.InstanceLocation)
 		*errs = append(*errs, explain(d, leaf)...)
 	}
 }
@@ -115,11 +115,12 @@ func explain(d *document, leaf *jsonschema.ValidationError) []*Error {
 	switch {
 	case kw == "additionalProperties" && valNode != nil && valNode.Kind == yaml.MappingNode:
 		allowed := keysOf(schemaAt(absParent))
+		_, frag, _ := strings.Cut(absParent, "#")
 		var out []*Error
 		f := mapping(d, valNode)
 		for _, k := range f.keys {
 			if _, ok := allowed[k]; !ok {
-				out = append(out, at(f.key[k], fmt.Sprintf("unknown key %q%s", k, hint(k, sortedKeys(schemaAt(absParent))))))
+				out = append(out, at(f.key[k], fmt.Sprintf("unknown key %q%s", k, hint(k, orderedKeys(frag)))))
 			}
 		}
 		if len(out) > 0 {
@@ -176,7 +177,7 @@ func explain(d *document, leaf *jsonschema.ValidationError) []*Error {
 	case kw == "pattern" && inPropertyNames:
 		return []*Error{at(keyNode, fmt.Sprintf("invalid property name %q (expected letters, digits and _, not starting with a digit)", lastTok(leaf.InstanceLocation)))}
 	case kw == "pattern":
-		return []*Error{at(nil, fmt.Sprintf("invalid name %q (expected letters, digits and _, not starting with a digit)", valueText(valNode)))}
+		return []*Error{at(nil, fmt.Sprintf("invalid name %s (expected letters, digits and _, not starting with a digit)", valueText(valNode)))}
 	case kw == "minItems" || kw == "minProperties" || kw == "minLength":
 		return []*Error{at(nil, "must not be empty")}
 	case kw == "minimum":
@@ -270,36 +271,46 @@ func keysOf(s any) map[string]any {
 	return p
 }
 
-func sortedKeys(s any) []string {
-	// In the order of the JSON Schema, which is the order of the documentation.
-	keys := keysOf(s)
-	var out []string
-	for k := range keys {
-		out = append(out, k)
-	}
-	order := schemaKeyOrder()
-	slices.SortFunc(out, func(a, b string) int { return order[a] - order[b] })
-	return out
-}
-
-// schemaKeyOrder returns the position of every key in the JSON Schema text, to list allowed keys
-// in the order in which they are documented.
-var schemaKeyOrder = sync.OnceValue(func() map[string]int {
-	order := map[string]int{}
+// orderedKeys returns the keys of "properties" of the JSON Schema object at ptr, in the order
+// of the file (which is the order of the documentation).
+func orderedKeys(ptr string) []string {
 	dec := json.NewDecoder(bytes.NewReader(schema.JSONSchema))
-	for i := 0; ; i++ {
+	var out []string
+	var walk func(path string) error
+	walk = func(path string) error {
 		tok, err := dec.Token()
 		if err != nil {
-			break
+			return err
 		}
-		if s, ok := tok.(string); ok {
-			if _, seen := order[s]; !seen {
-				order[s] = i
+		switch tok {
+		case json.Delim('{'):
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := k.(string)
+				if path == ptr+"/properties" {
+					out = append(out, key)
+				}
+				if err := walk(joinPtr(path, key)); err != nil {
+					return err
+				}
 			}
+			_, err = dec.Token()
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(joinPtr(path, strconv.Itoa(i))); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
 		}
+		return err
 	}
-	return order
-})
+	_ = walk("")
+	return out
+}
 
 func cutLast(abs string) (string, string) {
 	i := strings.LastIndexByte(abs, '/')

@@ -15,16 +15,19 @@ import (
 	"github.com/dorm-go/dorm/schema"
 )
 
-// maxNodes bounds the nodes visited in one document, aliases expanded, so that a few lines of
-// nested aliases ("billion laughs") cannot exhaust memory.
-const maxNodes = 200_000
+// maxAliased bounds the nodes visited through aliases in one document, so that a few lines of
+// nested aliases ("billion laughs") cannot exhaust memory; maxDepth bounds nesting.
+const (
+	maxAliased = 10_000
+	maxDepth   = 100
+)
 
 // document is one YAML (or JSON) document of an entity file.
 type document struct {
 	file  string
-	root  *yaml.Node // the top-level value (not the DocumentNode)
-	value any        // root as a JSON value, for the JSON Schema
-	bad   []string   // instance locations (JSON pointers) of schema violations
+	root  *yaml.Node      // the top-level value (not the DocumentNode)
+	value any             // root as a JSON value, for the JSON Schema
+	bad   map[string]bool // instance locations (JSON pointers) of schema violations, and every prefix of them
 }
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -54,8 +57,8 @@ func parseFile(file string, data []byte, errs *ErrorList) []*document {
 		d := &document{file: file, root: n.Content[0]}
 		c := converter{doc: d, errs: errs}
 		d.value = c.value(d.root)
-		if c.n > maxNodes {
-			*errs = append(*errs, &Error{Pos: d.pos(d.root), Msg: fmt.Sprintf("document too large: more than %d values (aliases expanded)", maxNodes)})
+		if c.tooBig {
+			*errs = append(*errs, &Error{Pos: d.pos(d.root), Msg: fmt.Sprintf("document too large: nested more than %d levels deep, or more than %d values through aliases", maxDepth, maxAliased)})
 			return nil
 		}
 		docs = append(docs, d)
@@ -73,15 +76,23 @@ func (d *document) pos(n *yaml.Node) schema.Pos {
 	return schema.Pos{File: d.file, Line: n.Line, Column: n.Column}
 }
 
-// isBad reports whether a schema violation was found at ptr or inside it.
-func (d *document) isBad(ptr string) bool {
-	for _, b := range d.bad {
-		if b == ptr || strings.HasPrefix(b, ptr+"/") || ptr == "" {
-			return true
-		}
+// markBad records a schema violation at ptr.
+func (d *document) markBad(ptr string) {
+	if d.bad == nil {
+		d.bad = map[string]bool{}
 	}
-	return false
+	for {
+		d.bad[ptr] = true
+		i := strings.LastIndexByte(ptr, '/')
+		if i < 0 {
+			return
+		}
+		ptr = ptr[:i]
+	}
 }
+
+// isBad reports whether a schema violation was found at ptr or inside it.
+func (d *document) isBad(ptr string) bool { return d.bad[ptr] }
 
 // deref follows aliases.
 func deref(n *yaml.Node) *yaml.Node {
@@ -97,15 +108,29 @@ func deref(n *yaml.Node) *yaml.Node {
 // converter turns yaml nodes into JSON values (nil, bool, int64, float64, string, []any,
 // map[string]any) and reports duplicate keys.
 type converter struct {
-	doc  *document
-	errs *ErrorList
-	n    int
+	doc     *document
+	errs    *ErrorList
+	depth   int
+	aliased int // nodes visited below an alias
+	inAlias bool
+	tooBig  bool
 }
 
 func (c *converter) value(n *yaml.Node) any {
-	c.n++
+	if n != nil && n.Kind == yaml.AliasNode && !c.inAlias {
+		c.inAlias = true
+		defer func() { c.inAlias = false }()
+	}
+	if c.inAlias {
+		c.aliased++
+	}
+	c.depth++
+	defer func() { c.depth-- }()
+	if c.depth > maxDepth || c.aliased > maxAliased {
+		c.tooBig = true
+	}
 	n = deref(n)
-	if n == nil || c.n > maxNodes {
+	if n == nil || c.tooBig {
 		return nil
 	}
 	switch n.Kind {

@@ -11,15 +11,15 @@ type Naming interface {
 	Table(entity string) string
 	Column(property string) string
 	JoinColumn(property string, targetKey string) string // m:1 "author" + "id" -> "author_id"
-	PivotTable(ownerTable, property string) string        // "book" + "tags" -> "book_tags"
-	PivotColumn(table, key string) string                 // "book" + "id" -> "book_id"
+	PivotTable(ownerTable, property string) string       // "book" + "tags" -> "book_tags"
+	PivotColumn(table, key string) string                // "book" + "id" -> "book_id"
 }
 
 // UnderscoreNaming is the default strategy: camelCase to snake_case, as MikroORM's
 // UnderscoreNamingStrategy.
 type UnderscoreNaming struct{}
 
-func (UnderscoreNaming) Table(entity string) string     { return Snake(entity) }
+func (UnderscoreNaming) Table(entity string) string    { return Snake(entity) }
 func (UnderscoreNaming) Column(property string) string { return Snake(property) }
 func (UnderscoreNaming) JoinColumn(property, targetKey string) string {
 	return Snake(property) + "_" + Snake(targetKey)

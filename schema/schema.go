@@ -268,8 +268,8 @@ type Property struct {
 	Scale         int // decimal scale
 	Default       any // default value, already converted to the Go type of Type; nil when none
 	HasDefault    bool
-	OnCreate      string // "now" or "uuid"
-	OnUpdate      string // "now"
+	OnCreate      string   // "now" or "uuid"
+	OnUpdate      string   // "now"
 	Values        []string // enum values
 
 	// Relations.
