@@ -91,7 +91,7 @@ func Convert(t Type, values []string, v any) (any, error) {
 		case float32:
 			return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
 		case json.Number:
-			return x.String(), nil
+			return Convert(t, values, x.String())
 		}
 		if i, ok := toInt64(v); ok {
 			return strconv.FormatInt(i, 10), nil
