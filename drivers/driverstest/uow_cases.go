@@ -3,6 +3,8 @@ package driverstest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/dorm-go/dorm/drivers"
@@ -76,6 +78,51 @@ func expectQueries(t *testing.T, env *Env, want int, what string) {
 }
 
 var uowCases = []Case{
+	{"ConcurrentForksFlush", func(t *testing.T, env *Env) {
+		const workers = 32
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for i := 0; i < workers; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				m := env.ORM.Fork()
+				a, err := m.Create("Author", map[string]any{"name": fmt.Sprintf("worker %d", i), "email": fmt.Sprintf("w%d@x.y", i)})
+				if err != nil {
+					errs <- err
+					return
+				}
+				for j := 0; j < 3; j++ {
+					if _, err := m.Create("Book", map[string]any{"title": fmt.Sprintf("book %d/%d", i, j), "author": a}); err != nil {
+						errs <- err
+						return
+					}
+				}
+				if err := m.Flush(env.Ctx); err != nil {
+					errs <- err
+					return
+				}
+				if err := a.Set("age", i); err != nil {
+					errs <- err
+					return
+				}
+				errs <- m.Flush(env.Ctx)
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		if n := count(t, env, "Book", nil); n != workers*3 {
+			t.Errorf("%d books, want %d", n, workers*3)
+		}
+		if n := count(t, env, "Author", map[string]any{"age": map[string]any{"$exists": true}}); n != workers {
+			t.Errorf("%d authors updated, want %d", n, workers)
+		}
+	}},
 	{"FlushInsertsInOneTransaction", func(t *testing.T, env *Env) {
 		m := env.ORM.Fork()
 		author := create(t, m, "Author", map[string]any{"name": "Jon Snow", "email": "snow@wall.st"})

@@ -2,7 +2,8 @@
 // spirit of database/sql's fakedb. It proves that the driver contract needs nothing of SQL,
 // and runs the unit-of-work tests without a database. It enforces primary keys, not-null
 // columns, unique columns, foreign keys with their ON DELETE rules, and enum values, and
-// reports violations as *drivers.ConstraintError, like a database would.
+// reports violations as *drivers.ConstraintError, like a database would. Transactions work on a
+// copy of the data and are serialised (one writer at a time, as in SQLite).
 //
 // Every operation is reported to OnQuery as one event (e.g. "INSERT Book", "BEGIN"), so that
 // tests can count round trips as they would on a real database.
@@ -51,8 +52,9 @@ func Open(_ context.Context, url string, cfg drivers.Config) (drivers.Driver, er
 }
 
 type store struct {
-	mu   sync.Mutex
-	data *data
+	writer sync.Mutex // held by a transaction from Begin to Commit or Rollback: writers are serialised, as in SQLite
+	mu     sync.Mutex // guards data
+	data   *data
 }
 
 func newStore() *store {
@@ -158,6 +160,7 @@ func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) error {
 // Begin starts a transaction on a private copy of the data; Commit publishes it.
 func (d *Driver) Begin(ctx context.Context, opts drivers.TxOptions) (drivers.Tx, error) {
 	start := time.Now()
+	d.st.writer.Lock()
 	d.st.mu.Lock()
 	snap := d.st.data.clone()
 	d.st.mu.Unlock()
@@ -168,6 +171,10 @@ func (d *Driver) Begin(ctx context.Context, opts drivers.TxOptions) (drivers.Tx,
 // run runs fn on the store's data under the lock, atomically: on error nothing changes.
 func (d *Driver) run(ctx context.Context, q string, write bool, fn func(*data) error) error {
 	start := time.Now()
+	if write {
+		d.st.writer.Lock()
+		defer d.st.writer.Unlock()
+	}
 	d.st.mu.Lock()
 	var err error
 	if write {
@@ -282,6 +289,7 @@ func (t *Tx) Commit(ctx context.Context) error {
 	t.d.st.mu.Lock()
 	t.d.st.data = t.data
 	t.d.st.mu.Unlock()
+	t.d.st.writer.Unlock()
 	t.d.emit(ctx, "COMMIT", start, nil)
 	return nil
 }
@@ -296,6 +304,7 @@ func (t *Tx) Rollback(ctx context.Context) error {
 		t.d.emit(ctx, fmt.Sprintf("ROLLBACK TO SAVEPOINT sp%d", t.depth), start, nil)
 		return nil
 	}
+	t.d.st.writer.Unlock()
 	t.d.emit(ctx, "ROLLBACK", start, nil)
 	return nil
 }
