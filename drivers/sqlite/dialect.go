@@ -1,0 +1,349 @@
+package sqlite
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/drivers/sqlbase"
+	"github.com/dorm-go/dorm/query"
+	"github.com/dorm-go/dorm/schema"
+)
+
+// Dialect is the SQLite dialect of package sqlbase.
+type Dialect struct{}
+
+var _ sqlbase.Dialect = Dialect{}
+
+// DateTimeLayout is how a datetime is stored: UTC, fixed width with microseconds, so that
+// text order is time order.
+const DateTimeLayout = "2006-01-02 15:04:05.000000"
+
+// DateLayout is how a date is stored.
+const DateLayout = "2006-01-02"
+
+// DecimalCollation is the collation of decimal columns: it compares the stored text as exact
+// decimal numbers (see decimalCompare).
+const DecimalCollation = "dorm_decimal"
+
+func (Dialect) Name() string { return "sqlite" }
+
+func (Dialect) QuoteIdent(name string) string {
+	if !strings.Contains(name, `"`) {
+		return `"` + name + `"`
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+func (Dialect) Placeholder(int) string { return "?" }
+
+// ColumnType maps the scalar types; see docs/sqlite.md.
+func (Dialect) ColumnType(p *schema.Property) string {
+	switch p.Type {
+	case schema.Int, schema.BigInt, schema.SmallInt, schema.Boolean:
+		return "INTEGER"
+	case schema.Float, schema.Double:
+		return "REAL"
+	case schema.Decimal:
+		return "TEXT COLLATE " + DecimalCollation
+	case schema.Date:
+		return "DATE"
+	case schema.DateTime:
+		return "DATETIME"
+	case schema.Blob:
+		return "BLOB"
+	}
+	return "TEXT" // string text enum uuid objectId time json
+}
+
+// Match writes $like as GLOB (case-sensitive; the LIKE pattern is translated), $ilike as LIKE
+// with backslash escapes (case-insensitive for ASCII letters), $re as REGEXP (Go regexp).
+func (Dialect) Match(b *sqlbase.Builder, col string, op query.Op, pattern string) error {
+	b.WriteString(col)
+	switch op {
+	case query.Like:
+		b.WriteString(" GLOB ")
+		b.Arg(likeToGlob(pattern))
+	case query.ILike:
+		b.WriteString(` LIKE `)
+		b.Arg(pattern)
+		b.WriteString(` ESCAPE '\'`)
+	case query.Re:
+		b.WriteString(" REGEXP ")
+		b.Arg(pattern)
+	default:
+		return fmt.Errorf("sqlite: %v is not a match operator", op)
+	}
+	return nil
+}
+
+// likeToGlob translates a LIKE pattern (% _ and backslash escapes) to a GLOB pattern.
+func likeToGlob(p string) string {
+	var b strings.Builder
+	b.Grow(len(p) + 4)
+	lit := func(c rune) {
+		switch c {
+		case '*':
+			b.WriteString("[*]")
+		case '?':
+			b.WriteString("[?]")
+		case '[':
+			b.WriteString("[[]")
+		default:
+			b.WriteRune(c)
+		}
+	}
+	escaped := false
+	for _, c := range p {
+		switch {
+		case escaped:
+			lit(c)
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case c == '%':
+			b.WriteByte('*')
+		case c == '_':
+			b.WriteByte('?')
+		default:
+			lit(c)
+		}
+	}
+	if escaped {
+		b.WriteString(`\`)
+	}
+	return b.String()
+}
+
+func (Dialect) LimitOffset(b *sqlbase.Builder, limit, offset int) {
+	b.WriteString(" LIMIT ")
+	if limit > 0 {
+		b.Arg(int64(limit))
+	} else {
+		b.WriteString("-1")
+	}
+	if offset > 0 {
+		b.WriteString(" OFFSET ")
+		b.Arg(int64(offset))
+	}
+}
+
+func (Dialect) Lock(l drivers.Lock) (string, error) {
+	if l == drivers.LockNone {
+		return "", nil
+	}
+	return "", &drivers.NotSupportedError{Driver: "sqlite", Feature: "pessimistic locking (FindOp.Lock)"}
+}
+
+// Arg converts a schema Go value to what is stored: see docs/sqlite.md.
+func (d Dialect) Arg(p *schema.Property, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch p.Type {
+	case schema.String, schema.Text, schema.Enum, schema.UUID, schema.ObjectID, schema.Time, schema.Decimal:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case schema.Int, schema.BigInt, schema.SmallInt:
+		if i, ok := v.(int64); ok {
+			return i, nil
+		}
+	case schema.Float, schema.Double:
+		if f, ok := v.(float64); ok {
+			return f, nil
+		}
+	case schema.Boolean:
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1), nil
+			}
+			return int64(0), nil
+		}
+	case schema.DateTime:
+		if t, ok := v.(time.Time); ok {
+			return t.UTC().Format(DateTimeLayout), nil
+		}
+	case schema.Date:
+		if t, ok := v.(time.Time); ok {
+			return t.Format(DateLayout), nil
+		}
+	case schema.JSON:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, &schema.TypeError{Entity: entityName(p), Property: p.Name, Expected: "json (any)",
+				Got: fmt.Sprintf("%T", v), Reason: err.Error()}
+		}
+		return string(b), nil
+	case schema.Blob:
+		if b, ok := v.([]byte); ok {
+			return b, nil
+		}
+	default:
+		return nil, fmt.Errorf("sqlite: %s has no column type (%v)", p, p.Type)
+	}
+	// Not the schema Go type: convert what a user would pass, once.
+	c, err := schema.ConvertProperty(p, v)
+	if err != nil {
+		return nil, err
+	}
+	return d.Arg(p, c)
+}
+
+func entityName(p *schema.Property) string {
+	if p.Entity == nil {
+		return ""
+	}
+	return p.Entity.Name
+}
+
+// Decoder returns the converter from what modernc.org/sqlite scans to p's schema Go type.
+func (Dialect) Decoder(p *schema.Property) sqlbase.Decoder {
+	bad := func(v any) error {
+		return fmt.Errorf("sqlite: cannot read %T %v as %s (%s)", v, v, p.Type, p)
+	}
+	switch p.Type {
+	case schema.Int, schema.BigInt, schema.SmallInt:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case int64:
+				return x, nil
+			case float64:
+				if x == float64(int64(x)) {
+					return int64(x), nil
+				}
+			}
+			return nil, bad(v)
+		}
+	case schema.Float, schema.Double:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case float64:
+				return x, nil
+			case int64:
+				return float64(x), nil
+			}
+			return nil, bad(v)
+		}
+	case schema.Boolean:
+		return func(v any) (any, error) {
+			if x, ok := v.(int64); ok {
+				return x != 0, nil
+			}
+			return nil, bad(v)
+		}
+	case schema.DateTime:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case time.Time:
+				return x.UTC(), nil
+			case string:
+				t, err := time.Parse(DateTimeLayout, x)
+				if err != nil {
+					return nil, bad(v)
+				}
+				return t, nil
+			}
+			return nil, bad(v)
+		}
+	case schema.Date:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case time.Time:
+				y, m, d := x.Date()
+				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+			case string:
+				t, err := time.Parse(DateLayout, x)
+				if err != nil {
+					return nil, bad(v)
+				}
+				return t, nil
+			}
+			return nil, bad(v)
+		}
+	case schema.JSON:
+		return func(v any) (any, error) {
+			var b []byte
+			switch x := v.(type) {
+			case string:
+				b = []byte(x)
+			case []byte:
+				b = x
+			case int64, float64:
+				b = []byte(fmt.Sprint(x))
+			default:
+				return nil, bad(v)
+			}
+			var out any
+			if err := json.Unmarshal(b, &out); err != nil {
+				return nil, fmt.Errorf("sqlite: %s: stored JSON: %w", p, err)
+			}
+			return out, nil
+		}
+	case schema.Blob:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case []byte:
+				return x, nil
+			case string:
+				return []byte(x), nil
+			}
+			return nil, bad(v)
+		}
+	}
+	// string text enum uuid objectId time decimal
+	return func(v any) (any, error) {
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case []byte:
+			return string(x), nil
+		case int64:
+			return strconv.FormatInt(x, 10), nil
+		case float64:
+			return strconv.FormatFloat(x, 'f', -1, 64), nil
+		}
+		return nil, bad(v)
+	}
+}
+
+// Literal writes a converted value as a SQLite literal.
+func (Dialect) Literal(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "NULL", nil
+	case string:
+		return "'" + strings.ReplaceAll(x, "'", "''") + "'", nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), nil
+	case []byte:
+		return "X'" + hex.EncodeToString(x) + "'", nil
+	}
+	return "", fmt.Errorf("sqlite: no literal for %T", v)
+}
+
+// DDL: foreign keys inside CREATE TABLE, INTEGER PRIMARY KEY AUTOINCREMENT.
+func (Dialect) DDL() sqlbase.DDL {
+	return sqlbase.DDL{
+		AutoincrementColumn: func(*schema.Property) string { return "INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL" },
+		InlineForeignKeys:   true,
+		IfNotExists:         true,
+	}
+}
+
+// Error classifies modernc.org/sqlite errors by extended result code; see errors.go.
+func (Dialect) Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ce := classify(err); ce != nil {
+		return ce
+	}
+	return err
+}

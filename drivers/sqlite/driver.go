@@ -1,0 +1,243 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/drivers/sqlbase"
+	"github.com/dorm-go/dorm/schema"
+)
+
+func init() {
+	sql.Register(sqlDriverName, sqlDriver)
+	drivers.Register("sqlite", Open)
+}
+
+// BusyTimeout is how long a connection waits for a lock held by another one.
+const BusyTimeout = 5 * time.Second
+
+// Driver is an opened SQLite database. It implements drivers.Driver.
+type Driver struct {
+	*sqlbase.Runner
+	db  *sql.DB
+	cfg drivers.Config
+}
+
+var (
+	_ drivers.Driver = (*Driver)(nil)
+	_ drivers.Tx     = (*Tx)(nil)
+)
+
+// Open opens a "sqlite:" URL: the part after the scheme is modernc.org/sqlite's DSN
+// ("file:app.db", "app.db", ":memory:", "file::memory:?..."). Each connection gets foreign
+// keys on, a busy timeout, BEGIN IMMEDIATE transactions and, for files, WAL journaling. An
+// in-memory database uses a single connection, so that every user sees the same database.
+func Open(ctx context.Context, url string, cfg drivers.Config) (drivers.Driver, error) {
+	return OpenDSN(ctx, strings.TrimPrefix(url, "sqlite:"), cfg)
+}
+
+// OpenDSN opens a modernc.org/sqlite DSN (see [Open]).
+func OpenDSN(ctx context.Context, dsn string, cfg drivers.Config) (*Driver, error) {
+	if dsn == "" {
+		return nil, errors.New("sqlite: empty database name in URL (expected e.g. sqlite:file:app.db or sqlite::memory:)")
+	}
+	memory := strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory")
+	params := []string{
+		"_pragma=foreign_keys(1)",
+		"_pragma=busy_timeout(" + strconv.Itoa(int(BusyTimeout/time.Millisecond)) + ")",
+		"_txlock=immediate",
+	}
+	if !memory {
+		params = append(params, "_pragma=journal_mode(WAL)")
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open(sqlDriverName, dsn+sep+strings.Join(params, "&"))
+	if err != nil {
+		return nil, err
+	}
+	if memory {
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, &drivers.ConnError{Err: err}
+	}
+	d := &Driver{db: db, cfg: cfg}
+	d.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: db, Config: cfg, Atomic: d.atomic}
+	return d, nil
+}
+
+// DB returns the underlying database/sql handle.
+func (d *Driver) DB() *sql.DB { return d.db }
+
+func (d *Driver) Name() string { return "sqlite" }
+
+func (d *Driver) Capabilities() drivers.Capabilities {
+	return drivers.Capabilities{Transactions: true, Savepoints: true, Returning: true, Locking: false}
+}
+
+func (d *Driver) Close() error { return d.db.Close() }
+
+// Begin starts a transaction (BEGIN IMMEDIATE, or a deferred BEGIN when read-only). SQLite
+// transactions are serializable: DefaultIsolation and Serializable are accepted, other
+// levels are a *drivers.NotSupportedError.
+func (d *Driver) Begin(ctx context.Context, opts drivers.TxOptions) (drivers.Tx, error) {
+	return d.begin(ctx, opts)
+}
+
+func (d *Driver) begin(ctx context.Context, opts drivers.TxOptions) (*Tx, error) {
+	if opts.Isolation != drivers.DefaultIsolation && opts.Isolation != drivers.Serializable {
+		return nil, &drivers.NotSupportedError{Driver: "sqlite", Feature: "isolation levels other than serializable"}
+	}
+	start := time.Now()
+	stx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: opts.ReadOnly})
+	d.cfg.Emit(ctx, "BEGIN", nil, start, err)
+	if err != nil {
+		return nil, err
+	}
+	t := &Tx{tx: stx, cfg: d.cfg, seq: new(int)}
+	t.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg}
+	return t, nil
+}
+
+// atomic is the Runner's Atomic: fn in a transaction, committed when fn succeeds.
+func (d *Driver) atomic(ctx context.Context, fn func(r *sqlbase.Runner) error) error {
+	t, err := d.begin(ctx, drivers.TxOptions{})
+	if err != nil {
+		return err
+	}
+	if err := fn(t.Runner); err != nil {
+		_ = t.Rollback(ctx)
+		return err
+	}
+	return t.Commit(ctx)
+}
+
+// CreateSchema creates the tables, indexes and pivot tables of reg in one transaction;
+// what already exists is left as it is (IF NOT EXISTS).
+func (d *Driver) CreateSchema(ctx context.Context, reg *schema.Registry) error {
+	stmts, err := sqlbase.CreateSchema(Dialect{}, reg)
+	if err != nil {
+		return err
+	}
+	return d.atomic(ctx, func(r *sqlbase.Runner) error {
+		for _, s := range stmts {
+			if _, err := r.Exec(ctx, "", s, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DropSchema drops the pivot tables and tables of reg that exist, in one transaction on one
+// connection with foreign keys off (so that cycles and rows do not block it), then turns
+// foreign keys on again.
+func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) (err error) {
+	stmts := sqlbase.DropSchema(Dialect{}, reg)
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return &drivers.ConnError{Err: err}
+	}
+	defer conn.Close()
+	r := &sqlbase.Runner{Dialect: Dialect{}, Conn: conn, Config: d.cfg}
+	if _, err := r.Exec(ctx, "", "PRAGMA foreign_keys = OFF", nil); err != nil {
+		return err
+	}
+	defer func() {
+		if _, ferr := r.Exec(context.WithoutCancel(ctx), "", "PRAGMA foreign_keys = ON", nil); ferr != nil {
+			// A connection left without foreign keys must not go back to the pool.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			if err == nil {
+				err = ferr
+			}
+		}
+	}()
+	start := time.Now()
+	stx, err := conn.BeginTx(ctx, nil)
+	d.cfg.Emit(ctx, "BEGIN", nil, start, err)
+	if err != nil {
+		return err
+	}
+	t := &Tx{tx: stx, cfg: d.cfg, seq: new(int)}
+	t.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg}
+	for _, s := range stmts {
+		if _, err := t.Exec(ctx, "", s, nil); err != nil {
+			_ = t.Rollback(ctx)
+			return err
+		}
+	}
+	return t.Commit(ctx)
+}
+
+// Tx is a transaction or, below the top level, a savepoint. It implements drivers.Tx.
+type Tx struct {
+	*sqlbase.Runner
+	tx     *sql.Tx
+	cfg    drivers.Config
+	seq    *int   // savepoint numbering, shared by a transaction and its savepoints
+	name   string // the savepoint's name; "" for the transaction
+	parent *Tx
+	done   bool
+}
+
+// Begin starts a nested transaction: SAVEPOINT spN.
+func (t *Tx) Begin(ctx context.Context) (drivers.Tx, error) {
+	if t.done {
+		return nil, sql.ErrTxDone
+	}
+	*t.seq++
+	name := "sp" + strconv.Itoa(*t.seq)
+	if _, err := t.Exec(ctx, "", "SAVEPOINT "+name, nil); err != nil {
+		return nil, err
+	}
+	return &Tx{Runner: t.Runner, tx: t.tx, cfg: t.cfg, seq: t.seq, name: name, parent: t}, nil
+}
+
+// Commit commits the transaction, or releases the savepoint.
+func (t *Tx) Commit(ctx context.Context) error {
+	if t.done {
+		return sql.ErrTxDone
+	}
+	t.done = true
+	if t.name != "" {
+		_, err := t.Exec(ctx, "", "RELEASE SAVEPOINT "+t.name, nil)
+		return err
+	}
+	start := time.Now()
+	err := t.tx.Commit()
+	err = t.Runner.Dialect.Error(err)
+	t.cfg.Emit(ctx, "COMMIT", nil, start, err)
+	return err
+}
+
+// Rollback rolls the transaction back, or rolls back to and releases the savepoint.
+func (t *Tx) Rollback(ctx context.Context) error {
+	if t.done {
+		return sql.ErrTxDone
+	}
+	t.done = true
+	if t.name != "" {
+		if _, err := t.Exec(ctx, "", "ROLLBACK TO SAVEPOINT "+t.name, nil); err != nil {
+			return err
+		}
+		_, err := t.Exec(ctx, "", "RELEASE SAVEPOINT "+t.name, nil)
+		return err
+	}
+	start := time.Now()
+	err := t.tx.Rollback()
+	t.cfg.Emit(ctx, "ROLLBACK", nil, start, err)
+	return err
+}
