@@ -413,9 +413,9 @@ type Snapshot struct {
 func (e *Entity) Snapshot() *Snapshot {
 	s := &Snapshot{e: e, values: append([]any(nil), e.values...), in: e.in,
 		changed: append([]bool(nil), e.in.changed...), orig: append([]any(nil), e.in.orig...)}
-	for _, c := range e.cols {
-		if c != nil {
-			s.cols = append(s.cols, c.snapshot())
+	for _, p := range e.meta.Properties {
+		if p.IsToMany() {
+			s.cols = append(s.cols, e.collection(p).snapshot())
 		}
 	}
 	return s
