@@ -135,13 +135,13 @@ func Convert(t Type, values []string, v any) (any, error) {
 	case DateTime:
 		switch x := v.(type) {
 		case time.Time:
-			return x.UTC(), nil
+			return x.UTC().Truncate(time.Microsecond), nil // what every database keeps
 		case string:
 			tm, err := time.Parse(time.RFC3339Nano, x)
 			if err != nil {
 				return fail(fmt.Sprintf("%q is not an RFC 3339 time", x))
 			}
-			return tm.UTC(), nil
+			return tm.UTC().Truncate(time.Microsecond), nil
 		}
 	case Date:
 		switch x := v.(type) {
