@@ -139,10 +139,8 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := entity(t, reg, "Book")
-			if x, ok := reg.Entity(tc.entity); ok {
-				e = x
-			} else {
+			e, ok := reg.Entity(tc.entity)
+			if !ok {
 				e = entity(t, one, tc.entity)
 			}
 			var x Expr

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/dorm-go/dorm/drivers"
 	"github.com/dorm-go/dorm/dynamic"
 	"github.com/dorm-go/dorm/schema"
 )
@@ -347,6 +346,3 @@ func (u *UnitOfWork) Entities() []*dynamic.Entity {
 func (u *UnitOfWork) HasChanges() bool {
 	return len(u.news) > 0 || len(u.removed) > 0 || len(u.changed) > 0
 }
-
-// exec is what a flush needs from a driver or transaction.
-type exec = drivers.Executor

@@ -72,6 +72,9 @@ func BenchmarkFindBooks(b *testing.B) {
 				out = append(out, m)
 			}
 			rs.Close()
+			if len(out) == 0 {
+				b.Fatal("no rows scanned")
+			}
 		}
 	})
 	b.Run("Insert1000", func(b *testing.B) {
