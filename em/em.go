@@ -62,14 +62,8 @@ func (m *EntityManager) Create(entity string, data map[string]any) (*dynamic.Ent
 func (m *EntityManager) build(meta *schema.Entity, data map[string]any) (*dynamic.Entity, error) {
 	e := dynamic.New(meta)
 	e.Internal().Tracker = m.uow
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var errs []error
-	for _, k := range keys {
-		v := data[k]
+	for k, v := range data {
 		p, ok := meta.Property(k)
 		if !ok {
 			errs = append(errs, &dynamic.UnknownPropertyError{Entity: meta.Name, Property: k})
@@ -88,6 +82,7 @@ func (m *EntityManager) build(meta *schema.Entity, data map[string]any) (*dynami
 	}
 	if len(errs) > 0 {
 		e.Internal().Tracker = nil
+		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 		return nil, errors.Join(errs...)
 	}
 	return e, nil

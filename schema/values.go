@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/big"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -82,7 +81,7 @@ func Convert(t Type, values []string, v any) (any, error) {
 	case Decimal:
 		switch x := v.(type) {
 		case string:
-			if _, ok := new(big.Rat).SetString(x); !ok || strings.ContainsAny(x, "/eE") {
+			if !isDecimal(x) {
 				return fail(fmt.Sprintf("%q is not a decimal number", x))
 			}
 			return x, nil
@@ -273,4 +272,24 @@ func KeyString(v any) string {
 		return x.UTC().Format(time.RFC3339Nano)
 	}
 	return fmt.Sprint(v)
+}
+
+// isDecimal reports whether s is a plain decimal number: an optional sign, digits, and an
+// optional fraction ("-12.50", "3", ".5"), with at least one digit and no exponent.
+func isDecimal(s string) bool {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }

@@ -72,6 +72,7 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 type flush struct {
 	u        *UnitOfWork
 	snaps    map[*dynamic.Entity]*dynamic.Snapshot
+	fresh    []*dynamic.Entity // new entities without a snapshot
 	inserts  []*dynamic.Entity // in commit order
 	updates  []*dynamic.Entity
 	deletes  []*dynamic.Entity
@@ -103,6 +104,11 @@ func (f *flush) undo() {
 	for _, s := range f.snaps {
 		s.Restore()
 	}
+	for _, e := range f.fresh {
+		if pk := e.Meta().Primary; len(pk) == 1 && pk[0].Autoincrement {
+			e.SetRaw(pk[0], nil)
+		}
+	}
 }
 
 func (f *flush) empty() bool {
@@ -133,39 +139,27 @@ func (f *flush) plan() error {
 			if !p.IsRelation() {
 				continue
 			}
-			var related []*dynamic.Entity
 			if p.IsToOne() {
 				if r, _ := e.Value(p).(*dynamic.Entity); r != nil {
-					related = []*dynamic.Entity{r}
+					if err := f.cascade(e, p, r, &queue); err != nil {
+						return err
+					}
 				}
-			} else {
-				c := e.CollectionOf(p)
-				related = c.Items()
-				if p.OrphanRemoval && st == dynamic.StateManaged {
-					_, removed := c.Changes()
-					for _, o := range removed {
-						if o.Internal().State == dynamic.StateManaged && (p.Inverse == nil || o.Value(p.Inverse) == nil) {
-							f.snap(o)
-							u.Remove(o)
-						}
+				continue
+			}
+			c := e.CollectionOf(p)
+			if p.OrphanRemoval && st == dynamic.StateManaged {
+				_, removed := c.Changes()
+				for _, o := range removed {
+					if o.Internal().State == dynamic.StateManaged && (p.Inverse == nil || o.Value(p.Inverse) == nil) {
+						f.snap(o)
+						u.Remove(o)
 					}
 				}
 			}
-			for _, r := range related {
-				switch r.Internal().State {
-				case dynamic.StateDetached:
-					if !p.Cascade.Has(schema.CascadePersist) {
-						return fmt.Errorf("dorm: %v.%s refers to %v, which is not persisted and the relation does not cascade persist", e, p.Name, r)
-					}
-					f.snap(r)
-					if err := u.persistNew(r); err != nil {
-						return err
-					}
-					queue = append(queue, r)
-				case dynamic.StateRemoved:
-					if p.IsToOne() && p.Owner {
-						return fmt.Errorf("dorm: %v.%s refers to %v, which is removed in this flush", e, p.Name, r)
-					}
+			for r := range c.All() {
+				if err := f.cascade(e, p, r, &queue); err != nil {
+					return err
 				}
 			}
 		}
@@ -186,8 +180,11 @@ func (f *flush) plan() error {
 		f.inserts = append(f.inserts, byMeta[meta]...)
 	}
 	for _, e := range f.inserts {
-		f.snap(e)
-		applyCreateValues(e)
+		// A new entity needs no snapshot (values were filled in by Persist): a failed flush
+		// only has to take back the key the database generated.
+		if _, ok := f.snaps[e]; !ok {
+			f.fresh = append(f.fresh, e)
+		}
 		if err := checkRequired(e); err != nil {
 			return err
 		}
@@ -217,6 +214,26 @@ func (f *flush) plan() error {
 		for _, e := range byMeta[order.entities[i]] {
 			f.snap(e)
 			f.deletes = append(f.deletes, e)
+		}
+	}
+	return nil
+}
+
+// cascade persists r, reached from e through p, when it is new and p cascades persist.
+func (f *flush) cascade(e *dynamic.Entity, p *schema.Property, r *dynamic.Entity, queue *[]*dynamic.Entity) error {
+	switch r.Internal().State {
+	case dynamic.StateDetached:
+		if !p.Cascade.Has(schema.CascadePersist) {
+			return fmt.Errorf("dorm: %v.%s refers to %v, which is not persisted and the relation does not cascade persist", e, p.Name, r)
+		}
+		f.snap(r)
+		if err := f.u.persistNew(r); err != nil {
+			return err
+		}
+		*queue = append(*queue, r)
+	case dynamic.StateRemoved:
+		if p.IsToOne() && p.Owner {
+			return fmt.Errorf("dorm: %v.%s refers to %v, which is removed in this flush", e, p.Name, r)
 		}
 	}
 	return nil
