@@ -197,6 +197,16 @@ func (e *Entity) collection(p *schema.Property) *Collection {
 	return c
 }
 
+// LoadedCollection returns the collection of p if it was ever made (read, changed or
+// loaded), else nil; it never allocates. An entity without one has no items for p that
+// need writing.
+func (e *Entity) LoadedCollection(p *schema.Property) *Collection {
+	if e.cols == nil {
+		return nil
+	}
+	return e.cols[p.Index]
+}
+
 // CollectionOf returns the collection of the to-many property p.
 func (e *Entity) CollectionOf(p *schema.Property) *Collection { return e.collection(p) }
 

@@ -46,14 +46,14 @@ func Convert(t Type, values []string, v any) (any, error) {
 	}
 	switch t {
 	case String, Text:
-		if s, ok := v.(string); ok {
-			return s, nil
+		if _, ok := v.(string); ok {
+			return v, nil // already boxed: no allocation
 		}
 	case Enum:
 		if s, ok := v.(string); ok {
 			for _, x := range values {
 				if x == s {
-					return s, nil
+					return v, nil
 				}
 			}
 			return fail(fmt.Sprintf("%q is not one of %v", s, values))
@@ -84,7 +84,7 @@ func Convert(t Type, values []string, v any) (any, error) {
 			if !isDecimal(x) {
 				return fail(fmt.Sprintf("%q is not a decimal number", x))
 			}
-			return x, nil
+			return v, nil
 		case float64:
 			return strconv.FormatFloat(x, 'f', -1, 64), nil
 		case float32:
@@ -96,6 +96,9 @@ func Convert(t Type, values []string, v any) (any, error) {
 			return strconv.FormatInt(i, 10), nil
 		}
 	case Int, BigInt, SmallInt:
+		if _, ok := v.(int64); ok && t == BigInt {
+			return v, nil
+		}
 		if i, ok := toInt64(v); ok {
 			if t == SmallInt && (i < math.MinInt16 || i > math.MaxInt16) {
 				return fail("out of range for smallint")
@@ -116,7 +119,7 @@ func Convert(t Type, values []string, v any) (any, error) {
 	case Float, Double:
 		switch x := v.(type) {
 		case float64:
-			return x, nil
+			return v, nil
 		case float32:
 			return float64(x), nil
 		case json.Number:
@@ -128,8 +131,8 @@ func Convert(t Type, values []string, v any) (any, error) {
 			return float64(i), nil
 		}
 	case Boolean:
-		if b, ok := v.(bool); ok {
-			return b, nil
+		if _, ok := v.(bool); ok {
+			return v, nil
 		}
 	case DateTime:
 		switch x := v.(type) {

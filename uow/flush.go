@@ -147,7 +147,10 @@ func (f *flush) plan() error {
 				}
 				continue
 			}
-			c := e.CollectionOf(p)
+			c := e.LoadedCollection(p)
+			if c == nil {
+				continue
+			}
 			if p.OrphanRemoval && st == dynamic.StateManaged {
 				_, removed := c.Changes()
 				for _, o := range removed {
@@ -259,7 +262,10 @@ func (f *flush) planPivots(e *dynamic.Entity, isNew bool) {
 		if p.Kind != schema.ManyToMany || !p.Owner {
 			continue
 		}
-		c := e.CollectionOf(p)
+		c := e.LoadedCollection(p)
+		if c == nil {
+			continue
+		}
 		added, removed := c.Changes()
 		if isNew {
 			added, removed = c.Items(), nil
@@ -304,8 +310,9 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 		i = j
 		fields := insertFields(meta)
 		op := &drivers.InsertOp{Entity: meta, Fields: fields, Rows: make([][]any, len(batch))}
+		values := make([]any, len(batch)*len(fields)) // one allocation for every row
 		for k, e := range batch {
-			row := make([]any, len(fields))
+			row := values[k*len(fields) : (k+1)*len(fields) : (k+1)*len(fields)]
 			for n, p := range fields {
 				if p.IsToOne() {
 					if r, _ := e.Value(p).(*dynamic.Entity); r != nil && r.Internal().State == dynamic.StateNew && !f.inserted[r] {
@@ -494,21 +501,17 @@ func (f *flush) finish(wrote bool) {
 		e.Internal().State = dynamic.StateManaged
 		u.mapOf(e.Meta())[schema.KeyString(e.ID())] = e
 	}
-	for _, e := range f.deletes {
-		for _, p := range e.Meta().Properties {
-			if p.IsToMany() {
-				e.CollectionOf(p).Synced()
-			}
-		}
-		u.Forget(e)
-	}
 	synced := func(e *dynamic.Entity) {
 		e.Synced()
 		for _, p := range e.Meta().Properties {
-			if p.IsToMany() {
-				e.CollectionOf(p).Synced()
+			if c := e.LoadedCollection(p); c != nil {
+				c.Synced()
 			}
 		}
+	}
+	for _, e := range f.deletes {
+		synced(e)
+		u.Forget(e)
 	}
 	for _, e := range f.inserts {
 		synced(e)

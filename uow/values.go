@@ -27,6 +27,7 @@ func timeValue(p *schema.Property, t time.Time) any {
 // onCreate times, defaults, and the first version. Values the user set are kept.
 func applyCreateValues(e *dynamic.Entity) {
 	t := now()
+	var stamp any // the datetime, boxed once for every property that takes it
 	for _, p := range e.Meta().Properties {
 		if p.Kind != schema.Scalar || e.Value(p) != nil {
 			continue
@@ -34,6 +35,11 @@ func applyCreateValues(e *dynamic.Entity) {
 		switch {
 		case p.OnCreate == "uuid":
 			e.SetRaw(p, uuid.NewString())
+		case p.OnCreate == "now" && p.Type == schema.DateTime:
+			if stamp == nil {
+				stamp = t
+			}
+			e.SetRaw(p, stamp)
 		case p.OnCreate == "now":
 			e.SetRaw(p, timeValue(p, t))
 		case p.IsVersion:

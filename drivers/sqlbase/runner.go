@@ -40,6 +40,8 @@ type Runner struct {
 	// the Runner of a driver (outside a transaction), so that operations of several
 	// statements are atomic, and nil on the Runner of a transaction.
 	Atomic func(ctx context.Context, fn func(r *Runner) error) error
+	// Multi, when Rows > 0, makes Insert use multi-row INSERT statements (see MultiInsert).
+	Multi MultiInsert
 }
 
 var _ drivers.Executor = (*Runner)(nil)
@@ -181,6 +183,9 @@ func (r *Runner) Count(ctx context.Context, op *drivers.CountOp) (int64, error) 
 func (r *Runner) Insert(ctx context.Context, op *drivers.InsertOp) error {
 	if len(op.Rows) == 0 {
 		return nil
+	}
+	if r.Multi.Rows > 0 && len(op.Fields) > 0 {
+		return r.insertMulti(ctx, op)
 	}
 	e := op.Entity
 	auto := len(e.Primary) == 1 && e.Primary[0].Autoincrement

@@ -13,7 +13,6 @@ import (
 // TestConformance runs the driver conformance suite on a SQLite file per case.
 func TestConformance(t *testing.T) {
 	driverstest.Run(t, driverstest.Harness{
-		InsertPerRow: true,
 		Open: func(t *testing.T, cfg drivers.Config) drivers.Driver {
 			url := "sqlite:file:" + filepath.Join(t.TempDir(), "conformance.db")
 			d, err := sqlite.Open(context.Background(), url, cfg)

@@ -75,9 +75,13 @@ func OpenDSN(ctx context.Context, dsn string, cfg drivers.Config) (*Driver, erro
 		return nil, &drivers.ConnError{Err: err}
 	}
 	d := &Driver{db: db, cfg: cfg}
-	d.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: db, Config: cfg, Atomic: d.atomic}
+	d.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: db, Config: cfg, Atomic: d.atomic, Multi: multiInsert}
 	return d, nil
 }
+
+// multiInsert: measured on SQLite (bench P1), 500-row INSERT statements are faster than a
+// prepared statement executed per row. last_insert_rowid() is the key of the last row.
+var multiInsert = sqlbase.MultiInsert{Rows: 500, MaxParams: 32766}
 
 // DB returns the underlying database/sql handle.
 func (d *Driver) DB() *sql.DB { return d.db }
@@ -108,7 +112,7 @@ func (d *Driver) begin(ctx context.Context, opts drivers.TxOptions) (*Tx, error)
 		return nil, err
 	}
 	t := &Tx{tx: stx, cfg: d.cfg, seq: new(int)}
-	t.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg}
+	t.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg, Multi: multiInsert}
 	return t, nil
 }
 
@@ -172,7 +176,7 @@ func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) (err erro
 		return err
 	}
 	t := &Tx{tx: stx, cfg: d.cfg, seq: new(int)}
-	t.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg}
+	t.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg, Multi: multiInsert}
 	for _, s := range stmts {
 		if _, err := t.Exec(ctx, "", s, nil); err != nil {
 			_ = t.Rollback(ctx)

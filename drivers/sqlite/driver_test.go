@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -306,8 +307,7 @@ func TestGeneratedKeysAndEvents(t *testing.T) {
 	if diff := cmp.Diff([]any{int64(1), int64(2), int64(3)}, gen); diff != "" {
 		t.Errorf("generated (-want +got):\n%s", diff)
 	}
-	ins := `INSERT INTO "book_tag" ("name") VALUES (?)`
-	want := []string{"BEGIN", ins, ins, ins, "COMMIT"}
+	want := []string{`INSERT INTO "book_tag" ("name") VALUES (?), (?), (?)`}
 	if diff := cmp.Diff(want, f.rec.queries()); diff != "" {
 		t.Errorf("events of a 3-row insert (-want +got):\n%s", diff)
 	}
@@ -334,7 +334,7 @@ func TestGeneratedKeysAndEvents(t *testing.T) {
 	if err := tx.Commit(f.ctx); err != nil {
 		t.Fatal(err)
 	}
-	want = []string{ins, `SELECT COUNT(*) FROM "book_tag" t0`, "BEGIN", "SAVEPOINT sp1",
+	want = []string{`INSERT INTO "book_tag" ("name") VALUES (?)`, `SELECT COUNT(*) FROM "book_tag" t0`, "BEGIN", "SAVEPOINT sp1",
 		`DELETE FROM "book_tag" WHERE "id" IN (?, ?)`, "ROLLBACK TO SAVEPOINT sp1", "RELEASE SAVEPOINT sp1", "COMMIT"}
 	if diff := cmp.Diff(want, f.rec.queries()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
@@ -602,5 +602,28 @@ func TestMemory(t *testing.T) {
 	}
 	if caps := drv.Capabilities(); !caps.Transactions || !caps.Savepoints || !caps.Returning || caps.Locking {
 		t.Errorf("capabilities = %+v", caps)
+	}
+}
+
+// TestMultiRowInsertChunks: 1,201 rows go out as three statements (500, 500, 201) in one
+// transaction, and every generated key belongs to its row.
+func TestMultiRowInsertChunks(t *testing.T) {
+	f := open(t)
+	f.insert("BookTag", []string{"name"}, []any{"first"})
+	rows := make([][]any, 1201)
+	for i := range rows {
+		rows[i] = []any{fmt.Sprintf("tag %04d", i)}
+	}
+	f.rec.reset()
+	gen := f.insert("BookTag", []string{"name"}, rows...)
+	if n := len(f.rec.queries()); n != 5 {
+		t.Errorf("%d round trips, want BEGIN, 3 INSERTs, COMMIT: %q", n, f.rec.queries())
+	}
+	for i, id := range gen {
+		got := f.find(f.d, &drivers.FindOp{Entity: f.e("BookTag"), Fields: f.props("BookTag", "name"),
+			Where: &query.Cmp{Prop: f.p("BookTag", "id"), Op: query.Eq, Value: id}})
+		if len(got) != 1 || got[0][0] != rows[i][0] {
+			t.Fatalf("key %v of row %d holds %v, want %v", id, i, got, rows[i][0])
+		}
 	}
 }
