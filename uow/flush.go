@@ -70,16 +70,16 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 }
 
 type flush struct {
-	u        *UnitOfWork
-	snaps    map[*dynamic.Entity]*dynamic.Snapshot
-	fresh    []*dynamic.Entity // new entities without a snapshot
-	inserts  []*dynamic.Entity // in commit order
-	updates  []*dynamic.Entity
-	deletes  []*dynamic.Entity
-	pivots   []pivotChange
-	inserted map[*dynamic.Entity]bool
-	later    []laterUpdate
-	versions map[*dynamic.Entity]any
+	u         *UnitOfWork
+	snaps     map[*dynamic.Entity]*dynamic.Snapshot
+	generated []*dynamic.Entity // entities whose key the database generated in this flush
+	inserts   []*dynamic.Entity // in commit order
+	updates   []*dynamic.Entity
+	deletes   []*dynamic.Entity
+	pivots    []pivotChange
+	inserted  map[*dynamic.Entity]bool
+	later     []laterUpdate
+	versions  map[*dynamic.Entity]any
 }
 
 type pivotChange struct {
@@ -104,10 +104,8 @@ func (f *flush) undo() {
 	for _, s := range f.snaps {
 		s.Restore()
 	}
-	for _, e := range f.fresh {
-		if pk := e.Meta().Primary; len(pk) == 1 && pk[0].Autoincrement {
-			e.SetRaw(pk[0], nil)
-		}
+	for _, e := range f.generated {
+		e.SetRaw(e.Meta().Primary[0], nil)
 	}
 }
 
@@ -184,10 +182,7 @@ func (f *flush) plan() error {
 	}
 	for _, e := range f.inserts {
 		// A new entity needs no snapshot (values were filled in by Persist): a failed flush
-		// only has to take back the key the database generated.
-		if _, ok := f.snaps[e]; !ok {
-			f.fresh = append(f.fresh, e)
-		}
+		// only has to take back the key the database generated (f.generated).
 		if err := checkRequired(e); err != nil {
 			return err
 		}
@@ -302,13 +297,17 @@ func (f *flush) run(ctx context.Context, tx drivers.Executor) error {
 func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 	for i := 0; i < len(f.inserts); {
 		meta := f.inserts[i].Meta()
+		preset := presetKey(f.inserts[i])
 		j := i
-		for j < len(f.inserts) && f.inserts[j].Meta() == meta {
+		for j < len(f.inserts) && f.inserts[j].Meta() == meta && presetKey(f.inserts[j]) == preset {
 			j++
 		}
 		batch := f.inserts[i:j]
 		i = j
 		fields := insertFields(meta)
+		if preset { // the user chose the keys of an autoincrement column
+			fields = append([]*schema.Property{meta.Primary[0]}, fields...)
+		}
 		op := &drivers.InsertOp{Entity: meta, Fields: fields, Rows: make([][]any, len(batch))}
 		values := make([]any, len(batch)*len(fields)) // one allocation for every row
 		for k, e := range batch {
@@ -333,8 +332,9 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 			return wrapErr(err, meta)
 		}
 		for k, e := range batch {
-			if len(op.Generated) == len(batch) && len(meta.Primary) == 1 && meta.Primary[0].Autoincrement {
+			if !preset && len(op.Generated) == len(batch) && len(meta.Primary) == 1 && meta.Primary[0].Autoincrement {
 				e.SetRaw(meta.Primary[0], op.Generated[k])
+				f.generated = append(f.generated, e)
 			}
 			f.inserted[e] = true
 		}
@@ -359,6 +359,12 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 		}
 	}
 	return nil
+}
+
+// presetKey reports whether e has an autoincrement key that the user set.
+func presetKey(e *dynamic.Entity) bool {
+	pk := e.Meta().Primary
+	return len(pk) == 1 && pk[0].Autoincrement && e.Value(pk[0]) != nil
 }
 
 // insertFields are the columns written by an insert: all but an autoincrement key.

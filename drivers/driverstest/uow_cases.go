@@ -454,4 +454,55 @@ var uowCases = []Case{
 			t.Errorf("missing author: %v, want ErrNotFound", err)
 		}
 	}},
+	{"ExplicitKeyOfAutoincrementEntity", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		tag := create(t, m, "BookTag", map[string]any{"id": 1000, "name": "chosen"})
+		auto := create(t, m, "BookTag", map[string]any{"name": "generated"})
+		must(t, m.Flush(env.Ctx))
+		if tag.ID() != int64(1000) {
+			t.Errorf("explicit key became %v", tag.ID())
+		}
+		got, err := env.ORM.Fork().FindOne(env.Ctx, "BookTag", 1000)
+		must(t, err)
+		if got.Get("name") != "chosen" {
+			t.Errorf("row 1000 holds %v", got.Get("name"))
+		}
+		if auto.ID() == nil || auto.ID() == int64(1000) {
+			t.Errorf("generated key %v", auto.ID())
+		}
+	}},
+	{"RemoveByReferenceRunsNoSelect", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		m.Remove(m.GetReference("Book", s.Wall3))
+		must(t, m.Flush(env.Ctx))
+		if env.CountKind("SELECT") != 0 || env.CountKind("DELETE") != 1 {
+			t.Errorf("delete by reference: %q", env.Queries())
+		}
+		if count(t, env, "Book", map[string]any{"id": s.Wall3}) != 0 {
+			t.Error("the book is still there")
+		}
+	}},
+	{"PersistTwiceFlushTwiceInsertsOnce", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		a := create(t, m, "Author", map[string]any{"name": "Once", "email": "once@x.y"})
+		must(t, m.Persist(a))
+		must(t, m.Flush(env.Ctx))
+		must(t, m.Persist(a))
+		env.Reset()
+		must(t, m.Flush(env.Ctx))
+		expectQueries(t, env, 0, "second flush")
+		if count(t, env, "Author", nil) != 1 {
+			t.Error("the author was inserted twice")
+		}
+		must(t, a.Set("name", "Twice"))
+		must(t, m.Flush(env.Ctx))
+		must(t, a.Set("name", "Thrice"))
+		must(t, m.Flush(env.Ctx))
+		got, err := env.ORM.Fork().FindOne(env.Ctx, "Author", a.ID())
+		must(t, err)
+		if got.Get("name") != "Thrice" || got.Get("version") != int64(3) {
+			t.Errorf("after two updates: %v version %v", got.Get("name"), got.Get("version"))
+		}
+	}},
 }

@@ -378,6 +378,11 @@ func (x *data) insert(op *drivers.InsertOp) error {
 	}
 	e := op.Entity
 	auto := len(e.Primary) == 1 && e.Primary[0].Autoincrement
+	for _, f := range op.Fields {
+		if f.Primary {
+			auto = false // keys given: like a database, take them and move the counter past them
+		}
+	}
 	if auto {
 		op.Generated = make([]any, len(op.Rows))
 	}
@@ -390,6 +395,9 @@ func (x *data) insert(op *drivers.InsertOp) error {
 			t.nextID++
 			row[t.pos[e.Primary[0]]] = t.nextID
 			op.Generated[i] = t.nextID
+		}
+		if id, ok := row[t.pos[e.Primary[0]]].(int64); ok && id > t.nextID {
+			t.nextID = id
 		}
 		if err := x.check(e, t, row, ""); err != nil {
 			return err
