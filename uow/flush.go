@@ -178,7 +178,7 @@ func (f *flush) plan() error {
 		}
 	}
 	for _, meta := range order.entities {
-		f.inserts = append(f.inserts, byMeta[meta]...)
+		f.inserts = append(f.inserts, parentsFirst(meta, byMeta[meta])...)
 	}
 	for _, e := range f.inserts {
 		// A new entity needs no snapshot (values were filled in by Persist): a failed flush
@@ -299,7 +299,17 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 		meta := f.inserts[i].Meta()
 		preset := presetKey(f.inserts[i])
 		j := i
+		self := selfRefs(meta)
+		inBatch := map[*dynamic.Entity]bool{}
 		for j < len(f.inserts) && f.inserts[j].Meta() == meta && presetKey(f.inserts[j]) == preset {
+			if len(self) > 0 {
+				// A row that refers to a row of this batch starts the next batch, so that its
+				// parent's key is known (a tree of one entity needs no nullable key).
+				if refersTo(f.inserts[j], self, inBatch) {
+					break
+				}
+				inBatch[f.inserts[j]] = true
+			}
 			j++
 		}
 		batch := f.inserts[i:j]
@@ -359,6 +369,60 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 		}
 	}
 	return nil
+}
+
+// selfRefs returns the foreign keys of meta that point at meta itself.
+func selfRefs(meta *schema.Entity) []*schema.Property {
+	var out []*schema.Property
+	for _, p := range meta.Columns() {
+		if p.IsToOne() && p.Target == meta {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func refersTo(e *dynamic.Entity, props []*schema.Property, set map[*dynamic.Entity]bool) bool {
+	for _, p := range props {
+		if r, _ := e.Value(p).(*dynamic.Entity); r != nil && r != e && set[r] {
+			return true
+		}
+	}
+	return false
+}
+
+// parentsFirst orders new entities of one type so that an entity comes after the entities
+// of the same type it refers to (a cycle keeps the order it has; its nullable key is then
+// written by a later UPDATE).
+func parentsFirst(meta *schema.Entity, es []*dynamic.Entity) []*dynamic.Entity {
+	self := selfRefs(meta)
+	if len(self) == 0 || len(es) < 2 {
+		return es
+	}
+	member := make(map[*dynamic.Entity]bool, len(es))
+	for _, e := range es {
+		member[e] = true
+	}
+	out := make([]*dynamic.Entity, 0, len(es))
+	state := map[*dynamic.Entity]int{} // 1 visiting, 2 done
+	var visit func(e *dynamic.Entity)
+	visit = func(e *dynamic.Entity) {
+		if state[e] != 0 {
+			return
+		}
+		state[e] = 1
+		for _, p := range self {
+			if r, _ := e.Value(p).(*dynamic.Entity); r != nil && member[r] {
+				visit(r)
+			}
+		}
+		state[e] = 2
+		out = append(out, e)
+	}
+	for _, e := range es {
+		visit(e)
+	}
+	return out
 }
 
 // presetKey reports whether e has an autoincrement key that the user set.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dorm-go/dorm/dynamic"
 	"github.com/dorm-go/dorm/em"
+	"github.com/dorm-go/dorm/schema"
 )
 
 var relationCases = []Case{
@@ -265,4 +266,30 @@ var relationCases = []Case{
 			t.Errorf("unpopulated publisher: %#v, want its key", mp["publisher"])
 		}
 	}},
+	{"SelfReferencingTreeInsertsParentsFirst", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		// Created children first: the flush still inserts the mentor before them, in a batch
+		// of its own, and needs no UPDATE.
+		root := dynamic.New(mustMeta(t, env, "Author"))
+		must(t, root.Set("name", "Maester Aemon"))
+		must(t, root.Set("email", "aemon@citadel.old"))
+		create(t, m, "Author", map[string]any{"name": "Sam", "email": "sam@wall.st", "mentor": root})
+		create(t, m, "Author", map[string]any{"name": "Jon", "email": "jon@wall.st", "mentor": root})
+		must(t, m.Flush(env.Ctx))
+		if n := env.CountKind("UPDATE"); n != 0 {
+			t.Errorf("%d UPDATEs for a tree, want 0: %q", n, env.Queries())
+		}
+		if n := count(t, env, "Author", map[string]any{"mentor": map[string]any{"name": "Maester Aemon"}}); n != 2 {
+			t.Errorf("%d authors mentored by Aemon, want 2", n)
+		}
+	}},
+}
+
+func mustMeta(t *testing.T, env *Env, name string) *schema.Entity {
+	t.Helper()
+	meta, ok := env.ORM.Registry().Entity(name)
+	if !ok {
+		t.Fatalf("no entity %s", name)
+	}
+	return meta
 }
