@@ -39,7 +39,7 @@ var (
 func Open(_ context.Context, url string, cfg drivers.Config) (drivers.Driver, error) {
 	name := strings.TrimPrefix(url, "memory:")
 	if name == "" {
-		return &Driver{st: newStore(), cfg: cfg}, nil
+		return newDriver(newStore(), cfg), nil
 	}
 	namedMu.Lock()
 	defer namedMu.Unlock()
@@ -48,7 +48,7 @@ func Open(_ context.Context, url string, cfg drivers.Config) (drivers.Driver, er
 		st = newStore()
 		named[name] = st
 	}
-	return &Driver{st: st, cfg: cfg}, nil
+	return newDriver(st, cfg), nil
 }
 
 type store struct {
@@ -99,8 +99,20 @@ func (d *data) clone() *data {
 	return c
 }
 
+func newDriver(st *store, cfg drivers.Config) *Driver {
+	d := &Driver{st: st, cfg: cfg}
+	d.ops.run = d.run
+	return d
+}
+
+func newTx(t *Tx) *Tx {
+	t.ops.run = t.run
+	return t
+}
+
 // Driver is an opened in-memory database.
 type Driver struct {
+	ops
 	st  *store
 	cfg drivers.Config
 }
@@ -165,7 +177,7 @@ func (d *Driver) Begin(ctx context.Context, opts drivers.TxOptions) (drivers.Tx,
 	snap := d.st.data.clone()
 	d.st.mu.Unlock()
 	d.emit(ctx, "BEGIN", start, nil)
-	return &Tx{d: d, data: snap, readOnly: opts.ReadOnly}, nil
+	return newTx(&Tx{d: d, data: snap, readOnly: opts.ReadOnly}), nil
 }
 
 // run runs fn on the store's data under the lock, atomically: on error nothing changes.
@@ -190,9 +202,15 @@ func (d *Driver) run(ctx context.Context, q string, write bool, fn func(*data) e
 	return err
 }
 
-func (d *Driver) Find(ctx context.Context, op *drivers.FindOp, fn func([]any) error) error {
+// ops implements the operations of drivers.Executor on top of a run function: the
+// Driver's (each operation atomic on the shared data) or a Tx's (on its own copy).
+type ops struct {
+	run func(ctx context.Context, q string, write bool, fn func(*data) error) error
+}
+
+func (o ops) Find(ctx context.Context, op *drivers.FindOp, fn func([]any) error) error {
 	var rows [][]any
-	err := d.run(ctx, "SELECT "+op.Entity.Name, false, func(x *data) (err error) { rows, err = x.find(op); return })
+	err := o.run(ctx, "SELECT "+op.Entity.Name, false, func(x *data) (err error) { rows, err = x.find(op); return })
 	if err != nil {
 		return err
 	}
@@ -204,8 +222,8 @@ func (d *Driver) Find(ctx context.Context, op *drivers.FindOp, fn func([]any) er
 	return nil
 }
 
-func (d *Driver) Count(ctx context.Context, op *drivers.CountOp) (n int64, err error) {
-	err = d.run(ctx, "COUNT "+op.Entity.Name, false, func(x *data) error {
+func (o ops) Count(ctx context.Context, op *drivers.CountOp) (n int64, err error) {
+	err = o.run(ctx, "COUNT "+op.Entity.Name, false, func(x *data) error {
 		rows, err := x.find(&drivers.FindOp{Entity: op.Entity, Where: op.Where})
 		n = int64(len(rows))
 		return err
@@ -213,28 +231,29 @@ func (d *Driver) Count(ctx context.Context, op *drivers.CountOp) (n int64, err e
 	return n, err
 }
 
-func (d *Driver) Insert(ctx context.Context, op *drivers.InsertOp) error {
-	return d.run(ctx, "INSERT "+op.Entity.Name, true, func(x *data) error { return x.insert(op) })
+func (o ops) Insert(ctx context.Context, op *drivers.InsertOp) error {
+	return o.run(ctx, "INSERT "+op.Entity.Name, true, func(x *data) error { return x.insert(op) })
 }
 
-func (d *Driver) Update(ctx context.Context, op *drivers.UpdateOp) error {
-	return d.run(ctx, "UPDATE "+op.Entity.Name, true, func(x *data) error { return x.update(op) })
+func (o ops) Update(ctx context.Context, op *drivers.UpdateOp) error {
+	return o.run(ctx, "UPDATE "+op.Entity.Name, true, func(x *data) error { return x.update(op) })
 }
 
-func (d *Driver) Delete(ctx context.Context, op *drivers.DeleteOp) error {
-	return d.run(ctx, "DELETE "+op.Entity.Name, true, func(x *data) error { return x.delete(op) })
+func (o ops) Delete(ctx context.Context, op *drivers.DeleteOp) error {
+	return o.run(ctx, "DELETE "+op.Entity.Name, true, func(x *data) error { return x.delete(op) })
 }
 
-func (d *Driver) InsertPivot(ctx context.Context, op *drivers.PivotOp) error {
-	return d.run(ctx, "INSERT "+op.Prop.PivotTable, true, func(x *data) error { return x.insertPivot(op) })
+func (o ops) InsertPivot(ctx context.Context, op *drivers.PivotOp) error {
+	return o.run(ctx, "INSERT "+op.Prop.PivotTable, true, func(x *data) error { return x.insertPivot(op) })
 }
 
-func (d *Driver) DeletePivot(ctx context.Context, op *drivers.PivotOp) error {
-	return d.run(ctx, "DELETE "+op.Prop.PivotTable, true, func(x *data) error { return x.deletePivot(op) })
+func (o ops) DeletePivot(ctx context.Context, op *drivers.PivotOp) error {
+	return o.run(ctx, "DELETE "+op.Prop.PivotTable, true, func(x *data) error { return x.deletePivot(op) })
 }
 
 // Tx is a transaction: it works on its own copy of the data.
 type Tx struct {
+	ops
 	d        *Driver
 	parent   *Tx
 	data     *data
@@ -270,7 +289,7 @@ func (t *Tx) Begin(ctx context.Context) (drivers.Tx, error) {
 	if t.done {
 		return nil, errDone
 	}
-	n := &Tx{d: t.d, parent: t, data: t.data.clone(), depth: t.depth + 1, readOnly: t.readOnly}
+	n := newTx(&Tx{d: t.d, parent: t, data: t.data.clone(), depth: t.depth + 1, readOnly: t.readOnly})
 	t.d.emit(ctx, fmt.Sprintf("SAVEPOINT sp%d", n.depth), start, nil)
 	return n, nil
 }
@@ -309,48 +328,12 @@ func (t *Tx) Rollback(ctx context.Context) error {
 	return nil
 }
 
-func (t *Tx) Find(ctx context.Context, op *drivers.FindOp, fn func([]any) error) error {
-	var rows [][]any
-	err := t.run(ctx, "SELECT "+op.Entity.Name, false, func(x *data) (err error) { rows, err = x.find(op); return })
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
-func (t *Tx) Count(ctx context.Context, op *drivers.CountOp) (n int64, err error) {
-	err = t.run(ctx, "COUNT "+op.Entity.Name, false, func(x *data) error {
-		rows, err := x.find(&drivers.FindOp{Entity: op.Entity, Where: op.Where})
-		n = int64(len(rows))
-		return err
-	})
-	return n, err
-}
 
-func (t *Tx) Insert(ctx context.Context, op *drivers.InsertOp) error {
-	return t.run(ctx, "INSERT "+op.Entity.Name, true, func(x *data) error { return x.insert(op) })
-}
 
-func (t *Tx) Update(ctx context.Context, op *drivers.UpdateOp) error {
-	return t.run(ctx, "UPDATE "+op.Entity.Name, true, func(x *data) error { return x.update(op) })
-}
 
-func (t *Tx) Delete(ctx context.Context, op *drivers.DeleteOp) error {
-	return t.run(ctx, "DELETE "+op.Entity.Name, true, func(x *data) error { return x.delete(op) })
-}
 
-func (t *Tx) InsertPivot(ctx context.Context, op *drivers.PivotOp) error {
-	return t.run(ctx, "INSERT "+op.Prop.PivotTable, true, func(x *data) error { return x.insertPivot(op) })
-}
 
-func (t *Tx) DeletePivot(ctx context.Context, op *drivers.PivotOp) error {
-	return t.run(ctx, "DELETE "+op.Prop.PivotTable, true, func(x *data) error { return x.deletePivot(op) })
-}
 
 func (x *data) table(e *schema.Entity) (*table, error) {
 	t, ok := x.tables[e]
