@@ -328,13 +328,6 @@ func (t *Tx) Rollback(ctx context.Context) error {
 	return nil
 }
 
-
-
-
-
-
-
-
 func (x *data) table(e *schema.Entity) (*table, error) {
 	t, ok := x.tables[e]
 	if !ok {
