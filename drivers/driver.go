@@ -111,6 +111,10 @@ const (
 	LockNone Lock = iota
 	LockForUpdate
 	LockForShare
+	// LockForUpdateNoWait fails at once, instead of waiting, when a row is locked.
+	LockForUpdateNoWait
+	// LockForUpdateSkipLocked leaves out the rows that are locked.
+	LockForUpdateSkipLocked
 )
 
 // FindOp reads rows of one entity.

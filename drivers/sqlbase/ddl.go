@@ -99,7 +99,7 @@ func createTable(d Dialect, e *schema.Entity) (string, []string, error) {
 				}
 				vals[i] = lit
 			}
-			defs = append(defs, "CONSTRAINT "+q(e.Table+"_"+p.Column+"_check")+" CHECK ("+q(p.Column)+" IN ("+strings.Join(vals, ", ")+"))")
+			defs = append(defs, "CONSTRAINT "+q(ddl.name(e.Table+"_"+p.Column+"_check"))+" CHECK ("+q(p.Column)+" IN ("+strings.Join(vals, ", ")+"))")
 		}
 	}
 	var alters []string
@@ -150,7 +150,7 @@ func foreignKey(d Dialect, table, column string, target *schema.Entity, rule sch
 		return "", notSupported(d, "foreign keys to entities without a single-column primary key")
 	}
 	q := d.QuoteIdent
-	fk := "CONSTRAINT " + q(table+"_"+column+"_foreign") + " FOREIGN KEY (" + q(column) + ") REFERENCES " +
+	fk := "CONSTRAINT " + q(d.DDL().name(table+"_"+column+"_foreign")) + " FOREIGN KEY (" + q(column) + ") REFERENCES " +
 		q(target.Table) + " (" + q(target.Primary[0].Column) + ")"
 	switch rule {
 	case schema.NoAction:
@@ -217,6 +217,7 @@ func entityIndexes(d Dialect, e *schema.Entity) ([]string, error) {
 		if name == "" {
 			name = schema.IndexName(e.Table, cols, kind)
 		}
+		name = d.DDL().name(name)
 		quoted := make([]string, len(cols))
 		for i, c := range cols {
 			quoted[i] = d.QuoteIdent(c)

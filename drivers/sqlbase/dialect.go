@@ -60,6 +60,17 @@ type DDL struct {
 	TableOptions string
 	// DropSuffix is appended to each DROP TABLE (e.g. " CASCADE").
 	DropSuffix string
+	// Name, when set, turns a generated constraint or index name into one the database
+	// accepts (MySQL: at most 64 characters). nil keeps names as they are.
+	Name func(name string) string
+}
+
+// name applies the Name hook of ddl.
+func (ddl DDL) name(n string) string {
+	if ddl.Name == nil {
+		return n
+	}
+	return ddl.Name(n)
 }
 
 // Decoder converts a scanned value (nil for NULL) to the schema Go type of a property.
