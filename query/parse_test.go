@@ -105,7 +105,7 @@ func TestParse(t *testing.T) {
 		{name: "date", entity: "Author", filter: M{"born": "1990-05-17"}, json: `{"born":"1990-05-17"}`,
 			want: `Author.born $eq 1990-05-17T00:00:00Z`},
 		{name: "decimal from number and string", entity: "Book", filter: M{"price": M{"$gt": 9.5, "$lt": "20.00"}},
-			json: `{"price":{"$gt":9.5,"$lt":"20.00"}}`, want: `(Book.price $gt "9.5" AND Book.price $lt "20.00")`},
+			json: `{"price":{"$gt":9.5,"$lt":"20.00"}}`, want: `(Book.price $gt "9.50" AND Book.price $lt "20.00")`},
 		{name: "decimal keeps JSON digits", entity: "Book", filter: M{"price": M{"$eq": "12345678.99"}},
 			json: `{"price":{"$eq":12345678.99}}`, want: `Book.price $eq "12345678.99"`},
 		{name: "float from int", entity: "Book", filter: M{"weight": M{"$lte": 2}}, json: `{"weight":{"$lte":2}}`,

@@ -186,6 +186,9 @@ func Convert(t Type, values []string, v any) (any, error) {
 // ConvertProperty converts v for property p (see Convert), naming p in the error.
 func ConvertProperty(p *Property, v any) (any, error) {
 	out, err := Convert(p.Type, p.Values, v)
+	if err == nil && p.Type == Decimal && out != nil {
+		out = canonicalDecimal(out.(string), p.Scale)
+	}
 	if te, ok := err.(*TypeError); ok {
 		te.Property = p.Name
 		if p.Entity != nil {
@@ -295,4 +298,30 @@ func isDecimal(s string) bool {
 		}
 	}
 	return digits > 0
+}
+
+// canonicalDecimal writes a decimal as databases return it for a column of that scale:
+// no plus sign, a zero before a leading point, and the fraction padded to scale digits
+// ("+.5" with scale 2 is "0.50"). A longer fraction is left for the database to round.
+func canonicalDecimal(s string, scale int) string {
+	neg := false
+	switch {
+	case strings.HasPrefix(s, "+"):
+		s = s[1:]
+	case strings.HasPrefix(s, "-"):
+		neg, s = true, s[1:]
+	}
+	if strings.HasPrefix(s, ".") {
+		s = "0" + s
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if scale > 0 && len(frac) < scale {
+		s = intPart + "." + frac + strings.Repeat("0", scale-len(frac))
+	} else if hasDot && frac == "" {
+		s = intPart
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }

@@ -65,3 +65,18 @@ func TestConvert(t *testing.T) {
 		}
 	}
 }
+
+func TestCanonicalDecimal(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		scale int
+		want  string
+	}{
+		{"9.9", 2, "9.90"}, {"9", 2, "9.00"}, {"+.5", 2, "0.50"}, {"-.5", 1, "-0.5"},
+		{"12.345", 2, "12.345"}, {"7.", 0, "7"}, {"10.50", 2, "10.50"},
+	} {
+		if got := canonicalDecimal(c.in, c.scale); got != c.want {
+			t.Errorf("canonicalDecimal(%q, %d) = %q, want %q", c.in, c.scale, got, c.want)
+		}
+	}
+}
