@@ -400,7 +400,7 @@ properties:
 	want := map[string]any{
 		"day":     time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC),
 		"at":      time.Date(2024, 2, 29, 9, 0, 0, 0, time.UTC),
-		"price":   "9.5",
+		"price":   "9.50", // the canonical form for scale 2,
 		"ratio":   1.0,
 		"starts":  "09:30:00",
 		"note":    nil,
@@ -476,5 +476,50 @@ func TestLoadEmbeddedExamples(t *testing.T) {
 	}
 	if n := len(reg.Entities()); n != 4 {
 		t.Errorf("got %d entities, want 4", n)
+	}
+}
+
+func TestRenamedFrom(t *testing.T) {
+	fsys := fstest.MapFS{"model.yaml": {Data: []byte(`
+entities:
+  - entity: Writer
+    renamedFrom: author
+    properties:
+      id:       { type: int, primary: true }
+      fullName: { type: string, renamedFrom: name }
+      books:    { kind: 1:m, entity: Book, mappedBy: writer }
+  - entity: Book
+    properties:
+      id:     { type: int, primary: true }
+      writer: { kind: m:1, entity: Writer, renamedFrom: author_id }
+`)}}
+	reg, err := LoadFS(fsys, "model.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := reg.Entity("Writer")
+	if w.RenamedFrom != "author" {
+		t.Errorf("Writer.RenamedFrom = %q", w.RenamedFrom)
+	}
+	if p := prop(t, reg, "Writer", "fullName"); p.RenamedFrom != "name" {
+		t.Errorf("fullName.RenamedFrom = %q", p.RenamedFrom)
+	}
+	if p := prop(t, reg, "Book", "writer"); p.RenamedFrom != "author_id" {
+		t.Errorf("Book.writer.RenamedFrom = %q", p.RenamedFrom)
+	}
+
+	bad := fstest.MapFS{"model.yaml": {Data: []byte(`
+entities:
+  - entity: Writer
+    properties:
+      id:    { type: int, primary: true }
+      books: { kind: 1:m, entity: Book, mappedBy: writer, renamedFrom: x }
+  - entity: Book
+    properties:
+      id:     { type: int, primary: true }
+      writer: { kind: m:1, entity: Writer }
+`)}}
+	if _, err := LoadFS(bad, "model.yaml"); err == nil || !strings.Contains(err.Error(), "renamedFrom only applies") {
+		t.Errorf("renamedFrom on a 1:m: %v", err)
 	}
 }

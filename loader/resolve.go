@@ -120,6 +120,7 @@ func (r *resolver) entity(d *document, ptr string, n *yaml.Node) {
 	} else {
 		r.tables[e.Table] = e
 	}
+	e.RenamedFrom = f.str("renamedFrom")
 	r.reg.Add(e)
 	es := &entState{e: e, doc: d, ptr: ptr, f: f}
 	r.ents = append(r.ents, es)
@@ -153,6 +154,7 @@ func (r *resolver) property(ps *propState) {
 	p.Unique = f.boolean("unique")
 	p.Indexed = f.boolean("index")
 	p.Hidden = f.boolean("hidden")
+	p.RenamedFrom = f.str("renamedFrom")
 	if ps.bad {
 		return
 	}
@@ -314,7 +316,7 @@ func (r *resolver) relation(ps *propState) {
 		p.Unique = true
 	}
 	col := p.HasColumn() && !ps.bad
-	for _, k := range []string{"nullable", "unique", "index"} {
+	for _, k := range []string{"nullable", "unique", "index", "renamedFrom"} {
 		if f.has(k) && !col && !ps.bad {
 			r.errorf(f.keyPos(k), "%s: %s only applies to scalars and to m:1 and owning 1:1 relations (which have a column)", p, k)
 		}

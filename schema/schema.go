@@ -197,6 +197,9 @@ type Entity struct {
 	Indexes    []Index
 	Uniques    []Index
 	Pos        Pos // where the entity is declared
+	// RenamedFrom is the table this entity's table had before (renamedFrom: in the file):
+	// migrations rename that table instead of dropping it and creating this one.
+	RenamedFrom string
 
 	byName map[string]*Property
 }
@@ -271,6 +274,9 @@ type Property struct {
 	OnCreate      string   // "now" or "uuid"
 	OnUpdate      string   // "now"
 	Values        []string // enum values
+	// RenamedFrom is the column this property's column had before (renamedFrom: in the
+	// file): migrations rename that column instead of dropping it and adding this one.
+	RenamedFrom string
 
 	// Relations.
 	Target        *Entity // the related entity

@@ -4,9 +4,12 @@
 //	dorm validate      [--schemas DIR]
 //	dorm schema create [--schemas DIR] [--db URL]
 //	dorm schema drop   [--schemas DIR] [--db URL]
+//	dorm schema update|diff [--schemas DIR] [--db URL] [--dump] [--allow-destructive] [--json]
+//	dorm migrate create [--name NAME] [--offline] | up [--to V] | down [--steps N] | status
 //	dorm demo          [--db URL]
 //
-// It exits 0 on success and 1 on any error. See docs/cli.md.
+// It exits 0 on success and 1 on any error (schema diff: 2 when there are changes). See
+// docs/cli.md and docs/migrations.md.
 package main
 
 import (
@@ -82,6 +85,6 @@ else sqlite:file:dorm.db.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newValidateCmd(), newSchemaCmd(), newDemoCmd())
+	root.AddCommand(newValidateCmd(), newSchemaCmd(), newMigrateCmd(), newDemoCmd())
 	return root
 }

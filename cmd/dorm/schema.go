@@ -18,10 +18,10 @@ var errDumpUnsupported = errors.New("--dump is not supported yet")
 func newSchemaCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Create or drop the tables of the entity files",
+		Short: "Create, drop, update or diff the tables of the entity files",
 		Args:  cobra.NoArgs, // an unknown subcommand is an error, not the help
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return fmt.Errorf("schema needs a subcommand: create or drop (see dorm schema --help)")
+			return fmt.Errorf("schema needs a subcommand: create, drop, update or diff (see dorm schema --help)")
 		},
 	}
 	cmd.AddCommand(
@@ -29,6 +29,8 @@ func newSchemaCmd() *cobra.Command {
 			func(ctx context.Context, s *em.SchemaTool) error { return s.Create(ctx) }, "created"),
 		newSchemaActionCmd("drop", "Drop the tables of every entity (what does not exist is ignored)",
 			func(ctx context.Context, s *em.SchemaTool) error { return s.Drop(ctx) }, "dropped"),
+		newSchemaUpdateCmd(),
+		newSchemaDiffCmd(),
 	)
 	return cmd
 }
