@@ -20,8 +20,10 @@ const (
 type LockMode = drivers.Lock
 
 const (
-	LockForUpdate = drivers.LockForUpdate
-	LockForShare  = drivers.LockForShare
+	LockForUpdate           = drivers.LockForUpdate
+	LockForShare            = drivers.LockForShare
+	LockForUpdateNoWait     = drivers.LockForUpdateNoWait     // fail at once on a locked row
+	LockForUpdateSkipLocked = drivers.LockForUpdateSkipLocked // leave locked rows out
 )
 
 // FindOption is an option of Find, FindOne and FindAndCount.

@@ -1,0 +1,422 @@
+package postgres
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/drivers/sqlbase"
+	"github.com/dorm-go/dorm/query"
+	"github.com/dorm-go/dorm/schema"
+)
+
+// Dialect is the PostgreSQL dialect of package sqlbase.
+type Dialect struct{}
+
+var _ sqlbase.Dialect = Dialect{}
+
+// DefaultStringLength is the length of a string column without one.
+const DefaultStringLength = 255
+
+func (Dialect) Name() string { return "postgres" }
+
+func (Dialect) QuoteIdent(name string) string {
+	if !strings.Contains(name, `"`) {
+		return `"` + name + `"`
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+func (Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// ColumnType maps the scalar types; see docs/postgres.md.
+func (Dialect) ColumnType(p *schema.Property) string {
+	switch p.Type {
+	case schema.String:
+		n := p.Length
+		if n <= 0 {
+			n = DefaultStringLength
+		}
+		return "varchar(" + strconv.Itoa(n) + ")"
+	case schema.Text, schema.Enum:
+		return "text"
+	case schema.ObjectID:
+		return "varchar(24)"
+	case schema.SmallInt:
+		return "smallint"
+	case schema.Int:
+		return "integer"
+	case schema.BigInt:
+		return "bigint"
+	case schema.Float:
+		return "real"
+	case schema.Double:
+		return "double precision"
+	case schema.Decimal:
+		if p.Precision > 0 {
+			return "numeric(" + strconv.Itoa(p.Precision) + "," + strconv.Itoa(p.Scale) + ")"
+		}
+		return "numeric"
+	case schema.Boolean:
+		return "boolean"
+	case schema.Date:
+		return "date"
+	case schema.Time:
+		return "time"
+	case schema.DateTime:
+		return "timestamptz(6)"
+	case schema.UUID:
+		return "uuid"
+	case schema.JSON:
+		return "jsonb"
+	case schema.Blob:
+		return "bytea"
+	}
+	return "text"
+}
+
+// Match writes $like as LIKE (case-sensitive), $ilike as ILIKE, both with PostgreSQL's
+// default backslash escape, and $re as ~ (a POSIX regular expression, case-sensitive).
+func (Dialect) Match(b *sqlbase.Builder, col string, op query.Op, pattern string) error {
+	b.WriteString(col)
+	switch op {
+	case query.Like:
+		b.WriteString(" LIKE ")
+	case query.ILike:
+		b.WriteString(" ILIKE ")
+	case query.Re:
+		b.WriteString(" ~ ")
+	default:
+		return fmt.Errorf("postgres: %v is not a match operator", op)
+	}
+	b.Arg(pattern)
+	return nil
+}
+
+func (Dialect) LimitOffset(b *sqlbase.Builder, limit, offset int) {
+	if limit > 0 {
+		b.WriteString(" LIMIT ")
+		b.Arg(int64(limit))
+	}
+	if offset > 0 {
+		b.WriteString(" OFFSET ")
+		b.Arg(int64(offset))
+	}
+}
+
+// Lock maps the lock modes to row-level lock clauses.
+func (Dialect) Lock(l drivers.Lock) (string, error) {
+	switch l {
+	case drivers.LockNone:
+		return "", nil
+	case drivers.LockForUpdate:
+		return " FOR UPDATE", nil
+	case drivers.LockForShare:
+		return " FOR SHARE", nil
+	case drivers.LockForUpdateNoWait:
+		return " FOR UPDATE NOWAIT", nil
+	case drivers.LockForUpdateSkipLocked:
+		return " FOR UPDATE SKIP LOCKED", nil
+	}
+	return "", &drivers.NotSupportedError{Driver: "postgres", Feature: fmt.Sprintf("lock mode %d", int(l))}
+}
+
+// Arg converts a schema Go value to a pgx argument. Strings are sent by pgx in text format,
+// so uuid, decimal, time and enum values reach the server as their text and are parsed
+// there (exactly, for numeric); JSON is marshalled here and sent as text to jsonb.
+func (d Dialect) Arg(p *schema.Property, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch p.Type {
+	case schema.String, schema.Text, schema.Enum, schema.UUID, schema.ObjectID, schema.Time, schema.Decimal:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case schema.Int, schema.BigInt, schema.SmallInt:
+		if i, ok := v.(int64); ok {
+			return i, nil
+		}
+	case schema.Float, schema.Double:
+		if f, ok := v.(float64); ok {
+			return f, nil
+		}
+	case schema.Boolean:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case schema.DateTime:
+		if t, ok := v.(time.Time); ok {
+			return t.UTC(), nil
+		}
+	case schema.Date:
+		if t, ok := v.(time.Time); ok {
+			y, m, dd := t.Date()
+			return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC), nil
+		}
+	case schema.JSON:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, &schema.TypeError{Entity: entityName(p), Property: p.Name, Expected: "json (any)",
+				Got: fmt.Sprintf("%T", v), Reason: err.Error()}
+		}
+		return string(b), nil
+	case schema.Blob:
+		if b, ok := v.([]byte); ok {
+			return b, nil
+		}
+	default:
+		return nil, fmt.Errorf("postgres: %s has no column type (%v)", p, p.Type)
+	}
+	c, err := schema.ConvertProperty(p, v)
+	if err != nil {
+		return nil, err
+	}
+	return d.Arg(p, c)
+}
+
+func entityName(p *schema.Property) string {
+	if p.Entity == nil {
+		return ""
+	}
+	return p.Entity.Name
+}
+
+// Decoder returns the converter from what pgx decodes (rows.Values) to p's schema Go type.
+func (Dialect) Decoder(p *schema.Property) sqlbase.Decoder {
+	bad := func(v any) error {
+		return fmt.Errorf("postgres: cannot read %T %v as %s (%s)", v, v, p.Type, p)
+	}
+	switch p.Type {
+	case schema.Int, schema.BigInt, schema.SmallInt:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case int64:
+				return x, nil
+			case int32:
+				return int64(x), nil
+			case int16:
+				return int64(x), nil
+			}
+			return nil, bad(v)
+		}
+	case schema.Float, schema.Double:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case float64:
+				return x, nil
+			case float32:
+				return float32To64(x), nil
+			}
+			return nil, bad(v)
+		}
+	case schema.Boolean:
+		return func(v any) (any, error) {
+			if x, ok := v.(bool); ok {
+				return x, nil
+			}
+			return nil, bad(v)
+		}
+	case schema.DateTime:
+		return func(v any) (any, error) {
+			if x, ok := v.(time.Time); ok {
+				return x.UTC(), nil
+			}
+			return nil, bad(v)
+		}
+	case schema.Date:
+		return func(v any) (any, error) {
+			if x, ok := v.(time.Time); ok {
+				y, m, d := x.Date()
+				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+			}
+			return nil, bad(v)
+		}
+	case schema.Time:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case pgtype.Time:
+				return formatTime(x.Microseconds), nil
+			case string:
+				return x, nil
+			}
+			return nil, bad(v)
+		}
+	case schema.Decimal:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case pgtype.Numeric:
+				return formatNumeric(x, p)
+
+			case string:
+				return x, nil
+			}
+			return nil, bad(v)
+		}
+	case schema.UUID:
+		return func(v any) (any, error) {
+			switch x := v.(type) {
+			case [16]byte:
+				return formatUUID(x), nil
+			case string:
+				return x, nil
+			}
+			return nil, bad(v)
+		}
+	case schema.JSON:
+		return func(v any) (any, error) {
+			// pgx decodes jsonb with encoding/json into any; that is the schema Go type.
+			switch x := v.(type) {
+			case []byte:
+				var out any
+				if err := json.Unmarshal(x, &out); err != nil {
+					return nil, fmt.Errorf("postgres: %s: stored JSON: %w", p, err)
+				}
+				return out, nil
+			}
+			return v, nil
+		}
+	case schema.Blob:
+		return func(v any) (any, error) {
+			if x, ok := v.([]byte); ok {
+				return append([]byte{}, x...), nil
+			}
+			return nil, bad(v)
+		}
+	}
+	// string text enum objectId
+	return func(v any) (any, error) {
+		if x, ok := v.(string); ok {
+			return x, nil
+		}
+		return nil, bad(v)
+	}
+}
+
+// float32To64 widens a real to the float64 with the shortest decimal form that reads back as
+// the same float32: 1.1 stored in a real column reads back as 1.1, not 1.100000023841858.
+func float32To64(f float32) float64 {
+	if math.IsInf(float64(f), 0) || math.IsNaN(float64(f)) {
+		return float64(f)
+	}
+	out, err := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+	if err != nil {
+		return float64(f)
+	}
+	return out
+}
+
+// formatNumeric writes a numeric as a plain decimal with the scale of p's column (binary
+// numerics lose the scale of a zero: 0.00 arrives as 0), or as the server sent it for a
+// numeric without precision. NaN and infinities are written as PostgreSQL spells them.
+func formatNumeric(n pgtype.Numeric, p *schema.Property) (any, error) {
+	if !n.Valid || n.NaN || n.InfinityModifier != pgtype.Finite || n.Int == nil {
+		v, err := n.Value()
+		if err != nil || v == nil {
+			return v, err
+		}
+		return v, nil
+	}
+	scale := max(-int(n.Exp), 0)
+	if p.Precision > 0 && p.Scale > scale {
+		scale = p.Scale
+	}
+	i := new(big.Int).Set(n.Int)
+	if shift := int(n.Exp) + scale; shift > 0 {
+		i.Mul(i, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
+	}
+	neg := i.Sign() < 0
+	digits := new(big.Int).Abs(i).String()
+	if scale > 0 {
+		if len(digits) <= scale {
+			digits = strings.Repeat("0", scale-len(digits)+1) + digits
+		}
+		digits = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+	}
+	if neg {
+		digits = "-" + digits
+	}
+	return digits, nil
+}
+
+// formatTime writes microseconds since midnight as HH:MM:SS[.ffffff].
+func formatTime(us int64) string {
+	h := us / 3_600_000_000
+	us -= h * 3_600_000_000
+	m := us / 60_000_000
+	us -= m * 60_000_000
+	s := us / 1_000_000
+	us -= s * 1_000_000
+	out := fmt.Sprintf("%02d:%02d:%02d", h, m, s)
+	if us != 0 {
+		out += strings.TrimRight(fmt.Sprintf(".%06d", us), "0")
+	}
+	return out
+}
+
+func formatUUID(u [16]byte) string {
+	var buf [36]byte
+	hex.Encode(buf[0:8], u[0:4])
+	buf[8] = '-'
+	hex.Encode(buf[9:13], u[4:6])
+	buf[13] = '-'
+	hex.Encode(buf[14:18], u[6:8])
+	buf[18] = '-'
+	hex.Encode(buf[19:23], u[8:10])
+	buf[23] = '-'
+	hex.Encode(buf[24:], u[10:16])
+	return string(buf[:])
+}
+
+// Literal writes a converted value (a result of Arg) as a PostgreSQL literal.
+func (Dialect) Literal(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "NULL", nil
+	case string:
+		return quoteString(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), nil
+	case bool:
+		if x {
+			return "TRUE", nil
+		}
+		return "FALSE", nil
+	case []byte:
+		return `'\x` + hex.EncodeToString(x) + `'::bytea`, nil
+	case time.Time:
+		return quoteString(x.UTC().Format("2006-01-02 15:04:05.999999Z07:00")), nil
+	}
+	return "", fmt.Errorf("postgres: no literal for %T", v)
+}
+
+// quoteString quotes s as a standard-conforming string literal.
+func quoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// DDL: identity primary keys, foreign keys added with ALTER TABLE after every table exists
+// (resolving cycles such as author <-> book), DROP ... CASCADE.
+func (d Dialect) DDL() sqlbase.DDL {
+	return sqlbase.DDL{
+		AutoincrementColumn: func(p *schema.Property) string {
+			return d.ColumnType(p) + " GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+		},
+		InlineForeignKeys: false,
+		IfNotExists:       true,
+		DropSuffix:        " CASCADE",
+	}
+}
+
+// Error classifies PostgreSQL errors by SQLSTATE; see errors.go.
+func (Dialect) Error(err error) error { return classify(err) }
