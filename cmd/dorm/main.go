@@ -22,7 +22,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	_ "github.com/dorm-go/dorm/drivers/sqlite" // registers the "sqlite" URL scheme
+	_ "github.com/dorm-go/dorm/drivers/mysql"    // registers "mysql:" and "mariadb:"
+	_ "github.com/dorm-go/dorm/drivers/postgres" // registers "postgres:" and "postgresql:"
+	_ "github.com/dorm-go/dorm/drivers/sqlite"   // registers "sqlite:"
 )
 
 func main() {
