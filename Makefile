@@ -18,6 +18,7 @@ build:
 
 ## test: every test, with the race detector
 test:
+	@bash scripts/dbs-check.sh
 	$(GO) test -race -count=1 ./...
 
 ## lint: gofmt, go vet and staticcheck must all be clean
