@@ -196,6 +196,20 @@ func indexOf(list []*Entity, e *Entity) int {
 	return -1
 }
 
+// Forget drops e from the items and from the changes without recording a removal (for an
+// entity whose creation was rolled back).
+func (c *Collection) Forget(e *Entity) {
+	if i := c.index(e); i >= 0 {
+		c.items = append(c.items[:i], c.items[i+1:]...)
+	}
+	if i := indexOf(c.added, e); i >= 0 {
+		c.added = append(c.added[:i], c.added[i+1:]...)
+	}
+	if i := indexOf(c.removed, e); i >= 0 {
+		c.removed = append(c.removed[:i], c.removed[i+1:]...)
+	}
+}
+
 // Changes returns the items added and removed since the last flush.
 func (c *Collection) Changes() (added, removed []*Entity) { return c.added, c.removed }
 

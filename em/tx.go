@@ -29,56 +29,54 @@ func Isolation(level drivers.Isolation) TxOption {
 // ReadOnly starts a read-only transaction.
 func ReadOnly() TxOption { return func(o *drivers.TxOptions) { o.ReadOnly = true } }
 
-// Transactional runs fn in a transaction with a fork of m (its own identity map) bound to it,
-// flushes that fork, and commits. If fn returns an error or panics, or the flush fails, the
-// transaction is rolled back and the error returned. Called on the EntityManager of an outer
-// Transactional it nests with a savepoint. After a commit, the entities the fork loaded or
-// created are merged into m's identity map.
+// Transactional runs fn in a transaction and then flushes and commits. tx is an
+// EntityManager bound to the transaction that shares m's identity map and unit of work: the
+// entities m already holds are the ones fn sees, their pending changes are flushed inside the
+// transaction, and what fn loads stays in m afterwards. If fn returns an error or panics, or
+// the flush fails, the transaction is rolled back and so is every flush made inside it, in
+// memory too: inserted entities are new again, updates pending again, deletes scheduled
+// again. Called on tx, Transactional nests with a savepoint. Use tx, not m, inside fn.
 func (m *EntityManager) Transactional(ctx context.Context, fn func(ctx context.Context, tx *EntityManager) error, opts ...TxOption) (err error) {
 	var o drivers.TxOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	var tx drivers.Tx
+	var t drivers.Tx
 	if m.tx != nil {
-		tx, err = m.tx.Begin(ctx)
+		t, err = m.tx.Begin(ctx)
 	} else {
-		tx, err = m.orm.drv.Begin(ctx, o)
+		t, err = m.orm.drv.Begin(ctx, o)
 	}
 	if err != nil {
 		return err
 	}
-	fork := m.orm.Fork()
-	fork.tx = tx
+	tx := &EntityManager{orm: m.orm, uow: m.uow, tx: t}
+	m.uow.BeginTx()
 	done := false
 	defer func() {
 		if done {
 			return
 		}
 		r := recover()
-		if rerr := tx.Rollback(ctx); rerr != nil {
+		if rerr := t.Rollback(ctx); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
+		m.uow.RollbackTx()
 		if r != nil {
 			panic(r)
 		}
 	}()
-	if err = fn(WithEntityManager(ctx, fork), fork); err != nil {
+	if err = fn(WithEntityManager(ctx, tx), tx); err != nil {
 		return err
 	}
-	if err = fork.uow.Flush(ctx, func(ctx context.Context) (drivers.Executor, func(context.Context) error, func(context.Context) error, error) {
-		noop := func(context.Context) error { return nil }
-		return tx, noop, noop, nil
-	}); err != nil {
+	if err = tx.Flush(ctx); err != nil {
+		return err
+	}
+	if err = t.Commit(ctx); err != nil {
 		return err
 	}
 	done = true
-	if err = tx.Commit(ctx); err != nil {
-		return err
-	}
-	for _, e := range fork.uow.Entities() {
-		m.uow.Adopt(e)
-	}
+	m.uow.CommitTx()
 	return nil
 }
 

@@ -49,7 +49,7 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 		return err
 	}
 	if f.empty() {
-		f.finish(false)
+		f.finish()
 		return nil
 	}
 	tx, commit, rollback, err := begin(ctx)
@@ -65,8 +65,37 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 	if err := commit(ctx); err != nil {
 		return err
 	}
-	f.finish(true)
+	f.finish()
+	if n := len(u.frames); n > 0 {
+		u.frames[n-1].flushes = append(u.frames[n-1].flushes, f)
+	}
 	return nil
+}
+
+// revert undoes a committed flush in memory after its transaction rolled back.
+func (f *flush) revert() {
+	u := f.u
+	for _, e := range f.inserts {
+		if id := e.ID(); id != nil {
+			delete(u.identity[e.Meta()], schema.KeyString(id))
+		}
+	}
+	f.undo() // values, states, changes and collections as they were before the flush
+	for _, e := range f.inserts {
+		u.news = append(u.news, e)
+	}
+	for _, e := range f.deletes {
+		u.mapOf(e.Meta())[schema.KeyString(keyOf(e))] = e
+		u.removed = append(u.removed, e)
+	}
+	for _, e := range f.updates {
+		u.changed = append(u.changed, e)
+	}
+	for _, pc := range f.pivots {
+		if pc.owner.Internal().State == dynamic.StateManaged {
+			u.changed = append(u.changed, pc.owner)
+		}
+	}
 }
 
 type flush struct {
@@ -181,8 +210,12 @@ func (f *flush) plan() error {
 		f.inserts = append(f.inserts, parentsFirst(meta, byMeta[meta])...)
 	}
 	for _, e := range f.inserts {
-		// A new entity needs no snapshot (values were filled in by Persist): a failed flush
-		// only has to take back the key the database generated (f.generated).
+		// Outside a transaction a new entity needs no snapshot (values were filled in by
+		// Persist): a failed flush only takes back the key the database generated. Inside
+		// one, a rollback after the flush must be able to restore it completely.
+		if len(u.frames) > 0 {
+			f.snap(e)
+		}
 		if err := checkRequired(e); err != nil {
 			return err
 		}
@@ -565,7 +598,7 @@ func (f *flush) runDeletes(ctx context.Context, tx drivers.Executor) error {
 }
 
 // finish marks what was written as stored.
-func (f *flush) finish(wrote bool) {
+func (f *flush) finish() {
 	u := f.u
 	for _, e := range f.inserts {
 		e.Internal().State = dynamic.StateManaged
@@ -590,7 +623,6 @@ func (f *flush) finish(wrote bool) {
 		synced(e)
 	}
 	u.news, u.changed, u.removed = nil, nil, nil
-	_ = wrote
 }
 
 // wrapErr turns a stale-row error into an OptimisticLockError and names the entity in

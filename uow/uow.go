@@ -3,7 +3,6 @@ package uow
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/dorm-go/dorm/dynamic"
 	"github.com/dorm-go/dorm/schema"
@@ -26,6 +25,64 @@ type UnitOfWork struct {
 	changed  []*dynamic.Entity // reported a change since the last flush
 	removed  []*dynamic.Entity // to delete
 	order    *commitOrder
+	frames   []*txFrame // open transactions (Transactional), innermost last
+}
+
+// txFrame remembers the flushes made inside one transaction, to undo them in memory when
+// the transaction rolls back.
+type txFrame struct {
+	flushes []*flush
+	pending map[*dynamic.Entity]bool // entities waiting for insertion when the frame began
+}
+
+// BeginTx marks the start of a transaction (or savepoint): flushes from now on can be undone
+// by RollbackTx.
+func (u *UnitOfWork) BeginTx() {
+	f := &txFrame{pending: make(map[*dynamic.Entity]bool, len(u.news))}
+	for _, e := range u.news {
+		f.pending[e] = true
+	}
+	u.frames = append(u.frames, f)
+}
+
+// CommitTx ends the innermost transaction; its flushes become part of the enclosing one, if any.
+func (u *UnitOfWork) CommitTx() {
+	n := len(u.frames)
+	if n == 0 {
+		return
+	}
+	top := u.frames[n-1]
+	u.frames = u.frames[:n-1]
+	if n > 1 {
+		parent := u.frames[n-2]
+		parent.flushes = append(parent.flushes, top.flushes...)
+	}
+}
+
+// RollbackTx ends the innermost transaction after the database rolled it back: every flush made
+// in it is undone in memory, newest first, so inserted entities are new again, updated ones
+// have their changes pending again, and deleted ones are scheduled for deletion again.
+func (u *UnitOfWork) RollbackTx() {
+	n := len(u.frames)
+	if n == 0 {
+		return
+	}
+	top := u.frames[n-1]
+	u.frames = u.frames[:n-1]
+	for i := len(top.flushes) - 1; i >= 0; i-- {
+		top.flushes[i].revert()
+	}
+	// Entities created inside the transaction go with it.
+	kept := u.news[:0]
+	for _, e := range u.news {
+		if top.pending[e] {
+			kept = append(kept, e)
+		} else {
+			unlink(e)
+			detach(e)
+		}
+	}
+	u.news = kept
 }
 
 // New returns an empty unit of work for the entities of reg.
@@ -282,6 +339,32 @@ func (u *UnitOfWork) Clear() {
 	u.news, u.changed, u.removed = nil, nil, nil
 }
 
+// unlink takes e out of the loaded collections of the entities it is related to, without
+// recording changes there (its creation is being undone).
+func unlink(e *dynamic.Entity) {
+	for _, p := range e.Meta().Properties {
+		if p.Inverse == nil {
+			continue
+		}
+		switch {
+		case p.IsToOne():
+			if r, _ := e.Value(p).(*dynamic.Entity); r != nil && p.Inverse.IsToMany() {
+				if c := r.LoadedCollection(p.Inverse); c != nil {
+					c.Forget(e)
+				}
+			}
+		case p.Kind == schema.ManyToMany:
+			if c := e.LoadedCollection(p); c != nil {
+				for it := range c.All() {
+					if ic := it.LoadedCollection(p.Inverse); ic != nil {
+						ic.Forget(e)
+					}
+				}
+			}
+		}
+	}
+}
+
 func detach(e *dynamic.Entity) {
 	in := e.Internal()
 	in.State = dynamic.StateDetached
@@ -294,52 +377,6 @@ func (u *UnitOfWork) Forget(e *dynamic.Entity) {
 		delete(u.identity[e.Meta()], schema.KeyString(id))
 	}
 	detach(e)
-}
-
-// Adopt makes e, managed by another unit of work, managed by u (merging a finished
-// transaction's fork into its parent). An entity already managed under that key here is
-// refreshed with e's values when it is loaded and has no pending change.
-func (u *UnitOfWork) Adopt(e *dynamic.Entity) {
-	id := e.ID()
-	if id == nil || e.Internal().State != dynamic.StateManaged {
-		return
-	}
-	m := u.mapOf(e.Meta())
-	ks := schema.KeyString(id)
-	if prev, ok := m[ks]; ok {
-		if prev.Internal().Reported || !e.IsInitialized() {
-			return
-		}
-		cols := e.Meta().Columns()
-		row := make([]any, len(cols))
-		for i, p := range cols {
-			v := e.Value(p)
-			if r, ok := v.(*dynamic.Entity); ok {
-				v = r.ID()
-			}
-			row[i] = v
-		}
-		u.Hydrator(e.Meta(), cols).Refresh(prev, row)
-		return
-	}
-	e.Internal().Tracker = u
-	m[ks] = e
-}
-
-// Entities returns the managed entities, for merging and inspection.
-func (u *UnitOfWork) Entities() []*dynamic.Entity {
-	var out []*dynamic.Entity
-	metas := make([]*schema.Entity, 0, len(u.identity))
-	for m := range u.identity {
-		metas = append(metas, m)
-	}
-	sort.Slice(metas, func(i, j int) bool { return metas[i].Name < metas[j].Name })
-	for _, meta := range metas {
-		for _, e := range u.identity[meta] {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // HasChanges reports whether a flush would have anything to do, without computing it fully.

@@ -505,4 +505,71 @@ var uowCases = []Case{
 			t.Errorf("after two updates: %v version %v", got.Get("name"), got.Get("version"))
 		}
 	}},
+	{"TransactionalSharesTheIdentityMap", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		jon, err := m.FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		env.Reset()
+		err = m.Transactional(env.Ctx, func(ctx context.Context, tx *em.EntityManager) error {
+			same, err := tx.FindOne(ctx, "Author", s.Jon)
+			if err != nil {
+				return err
+			}
+			if same != jon {
+				t.Error("inside Transactional the entity already loaded is another pointer")
+			}
+			return jon.Set("age", 50) // a change made on m's entity is flushed by the transaction
+		})
+		must(t, err)
+		if env.CountKind("SELECT") != 0 || env.CountKind("UPDATE") != 1 || env.CountKind("BEGIN") != 1 {
+			t.Errorf("round trips: %q", env.Queries())
+		}
+		if count(t, env, "Author", map[string]any{"age": 50}) != 1 {
+			t.Error("the change was not committed")
+		}
+		env.Reset()
+		must(t, m.Flush(env.Ctx))
+		expectQueries(t, env, 0, "flush after the transaction committed the change")
+	}},
+	{"TransactionalRollbackRestoresTheUnitOfWork", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		jon, err := m.FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		wc, err := m.FindOne(env.Ctx, "Book", s.WC)
+		must(t, err)
+		var created *dynamic.Entity
+		boom := errors.New("boom")
+		err = m.Transactional(env.Ctx, func(ctx context.Context, tx *em.EntityManager) error {
+			must(t, jon.Set("name", "Lord Snow"))
+			created = create(t, tx, "Book", map[string]any{"title": "Unwritten", "author": jon})
+			tx.Remove(wc)
+			if err := tx.Flush(ctx); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("got %v", err)
+		}
+		if count(t, env, "Author", map[string]any{"name": "Lord Snow"}) != 0 || count(t, env, "Book", map[string]any{"title": "Unwritten"}) != 0 ||
+			count(t, env, "Book", map[string]any{"id": s.WC}) != 1 {
+			t.Fatal("the rolled back transaction left writes behind")
+		}
+		if created.Internal().State != dynamic.StateDetached {
+			t.Errorf("an entity created in the rolled back transaction is %v, want detached", created.Internal().State)
+		}
+		if wc.Internal().State != dynamic.StateRemoved || jon.Internal().State != dynamic.StateManaged {
+			t.Errorf("states after rollback: book %v, author %v", wc.Internal().State, jon.Internal().State)
+		}
+		// The changes made on m's entities are pending again: the next flush writes them.
+		must(t, m.Flush(env.Ctx))
+		if count(t, env, "Author", map[string]any{"name": "Lord Snow"}) != 1 || count(t, env, "Book", map[string]any{"id": s.WC}) != 0 {
+			t.Error("the pending changes were lost by the rollback")
+		}
+		if count(t, env, "Book", map[string]any{"title": "Unwritten"}) != 0 {
+			t.Error("an entity of the rolled back transaction was inserted later")
+		}
+	}},
 }
