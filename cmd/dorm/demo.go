@@ -284,9 +284,9 @@ func (d *demo) persist() error {
 func (d *demo) fork() error {
 	m := d.orm.Fork()
 	d.say("orm.Fork() returns an EntityManager with its own, empty identity map:")
-	d.say("entities managed by the new fork: %d", len(m.UnitOfWork().Entities()))
+	d.say("entities managed by the new fork: %d", m.UnitOfWork().Managed())
 	d.say("use one fork per request or job (em.Middleware does it for net/http)")
-	return expect(len(m.UnitOfWork().Entities()) == 0, "a fresh fork manages entities")
+	return expect(m.UnitOfWork().Managed() == 0, "a fresh fork manages entities")
 }
 
 func (d *demo) find() error {
@@ -464,7 +464,7 @@ func (d *demo) count() error {
 
 func (d *demo) transactional() error {
 	m := d.orm.Fork()
-	d.say("m.Transactional(ctx, fn): fn works on a fork bound to the transaction, which is flushed and committed:")
+	d.say("m.Transactional(ctx, fn): fn works on tx, bound to the transaction and sharing m's identity map; tx is flushed and committed:")
 	err := m.Transactional(d.ctx, func(ctx context.Context, tx *em.EntityManager) error {
 		a, err := tx.FindOne(ctx, "Author", d.author.ID())
 		if err != nil {
