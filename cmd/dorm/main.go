@@ -6,6 +6,7 @@
 //	dorm schema drop   [--schemas DIR] [--db URL]
 //	dorm schema update|diff [--schemas DIR] [--db URL] [--dump] [--allow-destructive] [--json]
 //	dorm migrate create [--name NAME] [--offline] | up [--to V] | down [--steps N] | status
+//	dorm generate entities [--db URL] --out DIR
 //	dorm demo          [--db URL]
 //
 // It exits 0 on success and 1 on any error (schema diff: 2 when there are changes). See
@@ -87,6 +88,6 @@ else sqlite:file:dorm.db.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newValidateCmd(), newSchemaCmd(), newMigrateCmd(), newDemoCmd())
+	root.AddCommand(newValidateCmd(), newSchemaCmd(), newMigrateCmd(), newGenerateCmd(), newDemoCmd())
 	return root
 }

@@ -118,14 +118,6 @@ func TestSchemaBadEntities(t *testing.T) {
 	}
 }
 
-func TestLaterCommandsNotRegistered(t *testing.T) {
-	for _, args := range [][]string{{"generate", "entities"}} {
-		if code, _, _ := runCLI(t, args...); code != 1 {
-			t.Errorf("%v: exit %d, want 1 (not a command yet)", args, code)
-		}
-	}
-}
-
 // TestConfigLookup checks the order: --schemas, then dorm.yaml, then ./schemas; --db, then
 // $DORM_DATABASE_URL, then dorm.yaml, then sqlite:file:dorm.db.
 func TestConfigLookup(t *testing.T) {

@@ -14,12 +14,14 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/dorm-go/dorm/migrate"
+	"github.com/dorm-go/dorm/schema"
 )
 
 var (
-	_ migrate.Dialect = Dialect{}
-	_ migrate.Widener = Dialect{}
-	_ migrate.Target  = (*Driver)(nil)
+	_ migrate.Dialect    = Dialect{}
+	_ migrate.Widener    = Dialect{}
+	_ migrate.TypeReader = Dialect{}
+	_ migrate.Target     = (*Driver)(nil)
 )
 
 func init() { migrate.RegisterDialect("sqlite", Dialect{}) }
@@ -212,6 +214,31 @@ func normalizeExpr(e string) string {
 		}
 	}
 	return b.String()
+}
+
+// ScalarType maps a column type back to an entity type, for dorm generate entities.
+// SQLite keeps only the affinity, so the choice is the most common type of each: INTEGER →
+// int, REAL → double, TEXT → string (decimal with the dorm_decimal collation), DATE, DATETIME,
+// BLOB. NUMERIC has no entity type (dorm never writes it).
+func (Dialect) ScalarType(c *migrate.Column) (migrate.ScalarType, bool) {
+	switch c.Type {
+	case "INTEGER":
+		return migrate.ScalarType{Type: schema.Int}, true
+	case "REAL":
+		return migrate.ScalarType{Type: schema.Double}, true
+	case "TEXT":
+		if c.Collation == DecimalCollation {
+			return migrate.ScalarType{Type: schema.Decimal}, true
+		}
+		return migrate.ScalarType{Type: schema.String}, true
+	case "DATE":
+		return migrate.ScalarType{Type: schema.Date}, true
+	case "DATETIME":
+		return migrate.ScalarType{Type: schema.DateTime}, true
+	case "BLOB":
+		return migrate.ScalarType{Type: schema.Blob}, true
+	}
+	return migrate.ScalarType{}, false
 }
 
 // Widens reports whether every value of from fits to: a change to TEXT or BLOB, or from
