@@ -146,9 +146,14 @@ func (m *EntityManager) Flush(ctx context.Context) error {
 	return m.uow.Flush(ctx, m.begin)
 }
 
-func (m *EntityManager) begin(ctx context.Context) (drivers.Executor, func(context.Context) error, func(context.Context) error, error) {
+func (m *EntityManager) begin(ctx context.Context, single bool) (drivers.Executor, func(context.Context) error, func(context.Context) error, error) {
 	var tx drivers.Tx
 	var err error
+	if single && m.tx == nil {
+		// One operation: the driver runs it atomically (one statement, or its own transaction).
+		noop := func(context.Context) error { return nil }
+		return m.orm.drv, noop, noop, nil
+	}
 	if m.tx != nil {
 		if !m.orm.drv.Capabilities().Savepoints {
 			noop := func(context.Context) error { return nil }

@@ -27,7 +27,10 @@ func (e *OptimisticLockError) Unwrap() error { return e.Err }
 
 // Begin starts the transaction of a flush; it is the driver's Begin, or a function that
 // returns the caller's transaction when the flush runs inside one (then commit is the caller's).
-type Begin func(ctx context.Context) (tx drivers.Executor, commit, rollback func(context.Context) error, err error)
+// single is true when the flush is one operation (one InsertOp, UpdateOp or DeleteOp), which
+// a driver runs atomically by itself (drivers.Executor): outside a transaction Begin may then
+// return the driver with no-op commit and rollback, saving the BEGIN and COMMIT round trips.
+type Begin func(ctx context.Context, single bool) (tx drivers.Executor, commit, rollback func(context.Context) error, err error)
 
 // Flush writes every pending change in one transaction: inserts in foreign-key order (cycles
 // broken with a later UPDATE), updates of changed columns, pivot rows, deletes. With nothing
@@ -52,7 +55,7 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 		f.finish()
 		return nil
 	}
-	tx, commit, rollback, err := begin(ctx)
+	tx, commit, rollback, err := begin(ctx, f.single())
 	if err != nil {
 		return err
 	}
@@ -136,6 +139,41 @@ func (f *flush) undo() {
 	for _, e := range f.generated {
 		e.SetRaw(e.Meta().Primary[0], nil)
 	}
+}
+
+// single reports whether the plan is one driver operation: entities of one type to insert
+// (referring to no other new entity), to update, or to delete, and no pivot rows.
+func (f *flush) single() bool {
+	var list []*dynamic.Entity
+	for _, l := range [][]*dynamic.Entity{f.inserts, f.updates, f.deletes} {
+		if len(l) > 0 {
+			if list != nil {
+				return false
+			}
+			list = l
+		}
+	}
+	if list == nil || len(f.pivots) > 0 {
+		return false
+	}
+	meta, preset := list[0].Meta(), presetKey(list[0])
+	for _, e := range list {
+		if e.Meta() != meta {
+			return false
+		}
+		if len(f.inserts) == 0 {
+			continue
+		}
+		if presetKey(e) != preset {
+			return false
+		}
+		for _, p := range meta.Columns() {
+			if r, _ := e.Value(p).(*dynamic.Entity); r != nil && p.IsToOne() && r.Internal().State == dynamic.StateNew {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (f *flush) empty() bool {

@@ -190,7 +190,7 @@ var uowCases = []Case{
 		must(t, ba.Set("title", "My Life on The Wall, part one"))
 		env.Reset()
 		must(t, a.Flush(env.Ctx))
-		expectQueries(t, env, 3, "flush of one changed book (BEGIN, UPDATE, COMMIT)")
+		expectQueries(t, env, 1, "flush of one changed book (one UPDATE, atomic by itself)")
 		got, err := env.ORM.Fork().FindOne(env.Ctx, "Book", s.Wall1)
 		must(t, err)
 		if got.Get("title") != "My Life on The Wall, part one" || got.Get("description") != "written in the cold" {
@@ -570,6 +570,25 @@ var uowCases = []Case{
 		}
 		if count(t, env, "Book", map[string]any{"title": "Unwritten"}) != 0 {
 			t.Error("an entity of the rolled back transaction was inserted later")
+		}
+	}},
+	{"OneOperationFlushRunsWithoutBeginCommit", func(t *testing.T, env *Env) {
+		m := env.ORM.Fork()
+		create(t, m, "BookTag", map[string]any{"name": "alone"})
+		must(t, m.Flush(env.Ctx))
+		expectQueries(t, env, env.Inserts(1, 1), "flush of one new tag")
+		// A batch that fails on its last row writes none of them: the driver keeps the one
+		// operation atomic.
+		for _, n := range []string{"a", "b", "alone"} {
+			create(t, m, "BookTag", map[string]any{"name": n})
+		}
+		err := m.Flush(env.Ctx)
+		var ce *drivers.ConstraintError
+		if !errors.As(err, &ce) || ce.Kind != drivers.Unique {
+			t.Fatalf("duplicate tag name: %v", err)
+		}
+		if n := count(t, env, "BookTag", nil); n != 1 {
+			t.Errorf("%d tags after the failed batch, want 1", n)
 		}
 	}},
 }
