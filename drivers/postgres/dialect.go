@@ -329,12 +329,20 @@ func formatNumeric(n pgtype.Numeric, p *schema.Property) (any, error) {
 	if p.Precision > 0 && p.Scale > scale {
 		scale = p.Scale
 	}
-	i := new(big.Int).Set(n.Int)
-	if shift := int(n.Exp) + scale; shift > 0 {
-		i.Mul(i, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
+	// The value is Int × 10^Exp; multiplying by 10^shift is appending zeros to the digits.
+	var digits string
+	neg := n.Int.Sign() < 0
+	if v := n.Int.Int64(); n.Int.IsInt64() && v != math.MinInt64 {
+		if neg {
+			v = -v
+		}
+		digits = strconv.FormatInt(v, 10)
+	} else {
+		digits = new(big.Int).Abs(n.Int).String()
 	}
-	neg := i.Sign() < 0
-	digits := new(big.Int).Abs(i).String()
+	if shift := int(n.Exp) + scale; shift > 0 {
+		digits += strings.Repeat("0", shift)
+	}
 	if scale > 0 {
 		if len(digits) <= scale {
 			digits = strings.Repeat("0", scale-len(digits)+1) + digits
