@@ -17,6 +17,7 @@ var layer = map[string]int{
 	"drivers":             2, // the contract speaks the filter AST of query
 	"uow":                 3,
 	"migrate":             3,
+	"migrate/migratetest": 4, // the migration cases every SQL driver runs
 	"drivers/sqlbase":     3,
 	"em":                  4,
 	"drivers/sqlite":      4,

@@ -98,6 +98,7 @@ func (t *Table) Clone() *Table {
 	for i, ix := range t.Indexes {
 		x := *ix
 		x.Columns = slices.Clone(ix.Columns)
+		x.Attrs = cloneMap(ix.Attrs)
 		c.Indexes[i] = &x
 	}
 	c.ForeignKeys = make([]*ForeignKey, len(t.ForeignKeys))
@@ -147,6 +148,9 @@ type Index struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
 	Unique  bool     `json:"unique,omitempty"`
+	// Attrs holds dialect extras (PostgreSQL: "constraint", the name of the UNIQUE
+	// constraint the index belongs to, which must be dropped as a constraint).
+	Attrs map[string]string `json:"attrs,omitempty"`
 }
 
 // ForeignKey is a foreign key constraint. Diff matches foreign keys by their columns (a

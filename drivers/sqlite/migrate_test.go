@@ -2,11 +2,9 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,53 +17,9 @@ import (
 	"github.com/dorm-go/dorm/drivers/sqlite"
 	"github.com/dorm-go/dorm/loader"
 	"github.com/dorm-go/dorm/migrate"
+	"github.com/dorm-go/dorm/migrate/migratetest"
 	"github.com/dorm-go/dorm/schema"
 )
-
-// migrateCase is a file of testdata/migrate: a reason (the text before the first section),
-// then sections "-- before.yaml --", "-- after.yaml --" and optionally "-- seed.sql --".
-type migrateCase struct {
-	name, reason        string
-	before, after, seed string
-}
-
-// parseCase is a tiny txtar reader.
-func parseCase(t *testing.T, path string) migrateCase {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := migrateCase{name: strings.TrimSuffix(filepath.Base(path), ".txt")}
-	sections := map[string]*strings.Builder{}
-	var cur *strings.Builder
-	var reason strings.Builder
-	for _, line := range strings.SplitAfter(string(data), "\n") {
-		trimmed := strings.TrimSpace(line)
-		if strings.HasPrefix(trimmed, "-- ") && strings.HasSuffix(trimmed, " --") && len(trimmed) > 6 {
-			name := strings.TrimSpace(trimmed[3 : len(trimmed)-3])
-			cur = &strings.Builder{}
-			sections[name] = cur
-			continue
-		}
-		if cur == nil {
-			reason.WriteString(line)
-		} else {
-			cur.WriteString(line)
-		}
-	}
-	get := func(n string) string {
-		if b := sections[n]; b != nil {
-			return b.String()
-		}
-		return ""
-	}
-	c.reason, c.before, c.after, c.seed = strings.TrimSpace(reason.String()), get("before.yaml"), get("after.yaml"), get("seed.sql")
-	if c.reason == "" || c.before == "" || c.after == "" {
-		t.Fatalf("%s: a case needs a reason, before.yaml and after.yaml", path)
-	}
-	return c
-}
 
 func loadYAML(t *testing.T, src string) *schema.Registry {
 	t.Helper()
@@ -76,7 +30,7 @@ func loadYAML(t *testing.T, src string) *schema.Registry {
 	return reg
 }
 
-func openFile(t *testing.T, path string) *sqlite.Driver {
+func openFile(t testing.TB, path string) *sqlite.Driver {
 	t.Helper()
 	d, err := sqlite.OpenDSN(context.Background(), "file:"+path, drivers.Config{})
 	if err != nil {
@@ -112,217 +66,58 @@ func ops(cs []migrate.Change) []string {
 	return out
 }
 
-// TestMigrateCases runs every case of testdata/migrate through the whole pipeline and
-// checks the invariants: dorm's own DDL inspects without diff; offline (snapshot) and
-// online (inspect) diffs agree; the SQL matches the golden file; after up a fresh diff is
-// empty; after up and down the database inspects as before; rows in kept columns are
-// unchanged both ways.
+// TestMigrateCases runs the shared cases of package migratetest (dorm's own DDL inspects
+// without diff; offline and online diffs agree; the SQL matches testdata/migrate/*.golden;
+// after up a fresh diff is empty; after up and down the database inspects as before; rows
+// in kept columns are unchanged both ways).
 func TestMigrateCases(t *testing.T) {
-	files, err := filepath.Glob("testdata/migrate/*.txt")
-	if err != nil || len(files) < 15 {
-		t.Fatalf("want at least 15 cases, got %d (%v)", len(files), err)
-	}
-	for _, f := range files {
-		c := parseCase(t, f)
-		t.Run(c.name, func(t *testing.T) { runCase(t, c) })
+	migratetest.Run(t, sqliteHarness())
+}
+
+func sqliteHarness() migratetest.Harness {
+	return migratetest.Harness{
+		Driver:  "sqlite",
+		Dialect: sqlite.Dialect{},
+		Open: func(t testing.TB) migratetest.DB {
+			return openFile(t, filepath.Join(t.TempDir(), "db.sqlite"))
+		},
+		Exec: func(ctx context.Context, db migratetest.DB, stmt string) error {
+			_, err := db.(*sqlite.Driver).DB().ExecContext(ctx, stmt)
+			return err
+		},
+		Values:    sqliteValues,
+		GoldenDir: filepath.Join("testdata", "migrate"),
 	}
 }
 
-func runCase(t *testing.T, c migrateCase) {
-	ctx := context.Background()
-	tmp := t.TempDir()
-	drv := openFile(t, filepath.Join(tmp, "db.sqlite"))
-	d := sqlite.Dialect{}
-
-	before, after := loadYAML(t, c.before), loadYAML(t, c.after)
-	if err := drv.CreateSchema(ctx, before); err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	want0, want1 := desired(t, before), desired(t, after)
-	s0, err := drv.Inspect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cs := diff(t, s0, want0); len(cs) > 0 {
-		t.Fatalf("spurious diff after dorm's own CREATE TABLE:\n%s", strings.Join(ops(cs), "\n"))
-	}
-	for _, stmt := range migrate.SplitSQL(c.seed) {
-		if _, err := drv.DB().ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("seed %q: %v", stmt, err)
-		}
-	}
-	rows0 := dumpRows(t, drv.DB(), s0)
-
-	// Offline (snapshot) and online (inspect) diffs agree.
-	online, offline := diff(t, s0, want1), diff(t, want0, want1)
-	if d := cmp.Diff(ops(offline), ops(online)); d != "" {
-		t.Errorf("offline and online diffs differ (-offline +online):\n%s", d)
-	}
-	diags, err := migrate.Lint(ctx, online, migrate.LintOptions{Rows: drv, Dialect: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	changes, up, down, err := migrate.Scripts(s0, want1, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var golden strings.Builder
-	fmt.Fprintf(&golden, "# %s\n\n-- changes\n", c.reason)
-	for _, o := range ops(changes) {
-		golden.WriteString(o + "\n")
-	}
-	golden.WriteString("-- lint\n")
-	for _, dg := range diags {
-		golden.WriteString(dg.String() + "\n")
-	}
-	golden.WriteString("-- up\n" + up + "-- down\n" + down)
-	checkGolden(t, filepath.Join("testdata", "migrate", c.name+".golden"), golden.String())
-	if len(changes) == 0 {
-		return
-	}
-
-	// Up through the migration directory and the executor.
-	dir := migrate.Dir{Path: filepath.Join(tmp, "migrations")}
-	if _, err := dir.Create(c.name, up, down, want1, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
-	ex := &migrate.Executor{Target: drv, Dir: dir}
-	applied, err := ex.Up(ctx, "")
-	if err != nil {
-		t.Fatalf("up: %v\n%s", err, up)
-	}
-	if len(applied) != 1 {
-		t.Fatalf("up applied %d migrations, want 1", len(applied))
-	}
-	s1, err := drv.Inspect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cs := diff(t, s1, want1); len(cs) > 0 {
-		t.Errorf("diff after up is not empty:\n%s", strings.Join(ops(cs), "\n"))
-	}
-	rows1 := dumpRows(t, drv.DB(), s1)
-	compareKept(t, "up", rows0, rows1, want1)
-	st, err := ex.Status(ctx)
-	if err != nil || len(st) != 1 || st[0].State != migrate.StateApplied {
-		t.Errorf("status after up: %+v, %v", st, err)
-	}
-
-	// Down restores the schema, and the rows of columns that survived.
-	if _, err := ex.Down(ctx, 1); err != nil {
-		t.Fatalf("down: %v\n%s", err, down)
-	}
-	s2, err := drv.Inspect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cs := diff(t, s2, s0); len(cs) > 0 {
-		t.Errorf("after up and down the database differs from before:\n%s", strings.Join(ops(cs), "\n"))
-	}
-	rows2 := dumpRows(t, drv.DB(), s2)
-	for table, cols := range rows2 {
-		for col, vals := range cols {
-			if _, kept := keptColumn(want1, table, col); !kept {
-				continue
-			}
-			old, ok := rows0[table][col]
-			if !ok {
-				continue
-			}
-			old = slices.Clone(old)
-			for i := range old { // a NULL replaced by a default on the way up stays filled
-				if old[i] == "<nil>" && i < len(vals) {
-					old[i] = vals[i]
-				}
-			}
-			if !slices.Equal(old, vals) {
-				t.Errorf("after down %s.%s = %v, want %v", table, col, vals, old)
-			}
-		}
-	}
-}
-
-// keptColumn returns the name in after of column col of table before (following renames),
-// and whether it still exists.
-func keptColumn(after *migrate.Schema, table, col string) (string, bool) {
-	for _, t := range after.Tables {
-		if t.Name != table && t.RenamedFrom != table {
-			continue
-		}
-		for _, c := range t.Columns {
-			if c.Name == col || c.RenamedFrom == col {
-				return t.Name + "." + c.Name, true
-			}
-		}
-	}
-	return "", false
-}
-
-// compareKept checks that every column of before that after keeps has the same values.
-func compareKept(t *testing.T, when string, before, afterRows map[string]map[string][]string, after *migrate.Schema) {
-	t.Helper()
-	for table, cols := range before {
-		for col, vals := range cols {
-			name, ok := keptColumn(after, table, col)
-			if !ok {
-				continue
-			}
-			nt, nc, _ := strings.Cut(name, ".")
-			got, ok := afterRows[nt][nc]
-			if !ok {
-				t.Errorf("%s: %s.%s is gone", when, nt, nc)
-				continue
-			}
-			// A NOT NULL column with a default gets the default where it was NULL.
-			for i := range vals {
-				if vals[i] == "<nil>" && i < len(got) && got[i] != "<nil>" {
-					vals = slices.Clone(vals)
-					vals[i] = got[i]
-				}
-			}
-			if !slices.Equal(vals, got) {
-				t.Errorf("%s: %s.%s = %v, was %s.%s = %v", when, nt, nc, got, table, col, vals)
-			}
-		}
-	}
-}
-
-// dumpRows reads every column of every table of s, rows ordered by primary key.
-func dumpRows(t *testing.T, db *sql.DB, s *migrate.Schema) map[string]map[string][]string {
-	t.Helper()
-	out := map[string]map[string][]string{}
+// sqliteValues reads one column, rows ordered by primary key (else rowid).
+func sqliteValues(ctx context.Context, db migratetest.DB, table string, c *migrate.Column, orderBy []string) ([]string, error) {
 	q := sqlite.Dialect{}.QuoteIdent
-	for _, tb := range s.Tables {
-		order := "rowid"
-		if len(tb.PrimaryKey) > 0 {
-			var ks []string
-			for _, k := range tb.PrimaryKey {
-				ks = append(ks, q(k))
-			}
-			order = strings.Join(ks, ", ")
+	order := "rowid"
+	if len(orderBy) > 0 {
+		var ks []string
+		for _, k := range orderBy {
+			ks = append(ks, q(k))
 		}
-		out[tb.Name] = map[string][]string{}
-		for _, c := range tb.Columns {
-			rows, err := db.Query("SELECT " + q(c.Name) + " FROM " + q(tb.Name) + " ORDER BY " + order)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var vals []string
-			for rows.Next() {
-				var v any
-				if err := rows.Scan(&v); err != nil {
-					t.Fatal(err)
-				}
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
-				vals = append(vals, fmt.Sprint(v))
-			}
-			rows.Close()
-			out[tb.Name][c.Name] = vals
-		}
+		order = strings.Join(ks, ", ")
 	}
-	return out
+	rows, err := db.(*sqlite.Driver).DB().QueryContext(ctx, "SELECT "+q(c.Name)+" FROM "+q(table)+" ORDER BY "+order)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vals []string
+	for rows.Next() {
+		var v any
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		if b, ok := v.([]byte); ok {
+			v = string(b)
+		}
+		vals = append(vals, fmt.Sprint(v))
+	}
+	return vals, rows.Err()
 }
 
 func checkGolden(t *testing.T, path, got string) {
