@@ -3,6 +3,7 @@
 //
 //	cd bench && go run . -runs 10
 //	cd bench && go run . -runs 10 -only P1,P3 -cpuprofile /tmp/prof
+//	cd bench && go run . -runs 10 -only P2,P3pg,efectn   # PostgreSQL (-pg URL), against raw pgx, GORM, Bun
 package main
 
 import (
@@ -82,15 +83,24 @@ func main() {
 			verdicts = append(verdicts, runWorkload(ctx, env, "P3", p3Contenders(ctx, env), 1.2)...)
 		case "P4":
 			verdicts = append(verdicts, runP4(ctx, env)...)
+		case "P2": // PostgreSQL (-pg)
+			verdicts = append(verdicts, runWorkload(ctx, env, "P2", p2Contenders(ctx, env), 1.1)...)
+			verdicts = append(verdicts, p2Verdicts()...)
+		case "P3PG":
+			verdicts = append(verdicts, runWorkload(ctx, env, "P3PG", p3pgContenders(ctx, env), 1.2)...)
+			verdicts = append(verdicts, p3pgVerdicts()...)
+		case "EFECTN":
+			verdicts = append(verdicts, runEfectn(ctx, env)...)
 		case "":
 		default:
-			fatal(fmt.Errorf("unknown workload %q (known: P1, P3, P4)", w))
+			fatal(fmt.Errorf("unknown workload %q (known: P1, P3, P4, P2, P3pg, efectn)", w))
 		}
 	}
 	fmt.Println("Verdicts:")
 	for _, v := range verdicts {
 		fmt.Println("  " + v)
 	}
+	pgCleanup()
 }
 
 // runWorkload runs every contender once untimed (warm-up and check), then *runs times,
@@ -129,6 +139,7 @@ func runWorkload(ctx context.Context, env *Env, name string, cs []contender, tar
 		}
 	}
 	out := printTable(name, rows, target)
+	tables[name] = rows
 	if name == "P1" && len(p1Flush) > *runs {
 		fmt.Printf("   dorm's time split: m.Flush alone %s (median), so 11,000 x m.Create %s\n\n",
 			ms(median(p1Flush[1:])), ms(rows[0].median()-median(p1Flush[1:])))
@@ -189,6 +200,10 @@ func printTable(name string, rows []*row, target float64) []string {
 		if ratio > target {
 			verdict = "MISSED"
 		}
+		if target == 0 {
+			out = append(out, fmt.Sprintf("%s: %s %.2fx %s (no target)", name, r.name, ratio, best.name))
+			continue
+		}
 		out = append(out, fmt.Sprintf("%s: %s %.2fx %s (target <= %.1fx): %s", name, r.name, ratio, best.name, target, verdict))
 	}
 	fmt.Println()
@@ -231,5 +246,6 @@ func measure(fn func() error) (time.Duration, error) {
 
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "bench:", err)
+	pgCleanup()
 	os.Exit(1)
 }
