@@ -138,23 +138,26 @@ func (d Dialect) Arg(p *schema.Property, v any) (any, error) {
 	}
 	switch p.Type {
 	case schema.String, schema.Text, schema.Enum, schema.UUID, schema.ObjectID, schema.Time, schema.Decimal:
-		if s, ok := v.(string); ok {
-			return s, nil
+		if _, ok := v.(string); ok {
+			return v, nil // already boxed: returning it allocates nothing
 		}
 	case schema.Int, schema.BigInt, schema.SmallInt:
-		if i, ok := v.(int64); ok {
-			return i, nil
+		if _, ok := v.(int64); ok {
+			return v, nil
 		}
 	case schema.Float, schema.Double:
-		if f, ok := v.(float64); ok {
-			return f, nil
+		if _, ok := v.(float64); ok {
+			return v, nil
 		}
 	case schema.Boolean:
-		if b, ok := v.(bool); ok {
-			return b, nil
+		if _, ok := v.(bool); ok {
+			return v, nil
 		}
 	case schema.DateTime:
 		if t, ok := v.(time.Time); ok {
+			if t.Location() == time.UTC {
+				return v, nil
+			}
 			return t.UTC(), nil
 		}
 	case schema.Date:
@@ -170,8 +173,8 @@ func (d Dialect) Arg(p *schema.Property, v any) (any, error) {
 		}
 		return string(b), nil
 	case schema.Blob:
-		if b, ok := v.([]byte); ok {
-			return b, nil
+		if _, ok := v.([]byte); ok {
+			return v, nil
 		}
 	default:
 		return nil, fmt.Errorf("postgres: %s has no column type (%v)", p, p.Type)
