@@ -187,16 +187,16 @@ func (d Dialect) Arg(p *schema.Property, v any) (any, error) {
 	}
 	switch p.Type {
 	case schema.String, schema.Text, schema.Enum, schema.UUID, schema.ObjectID, schema.Time, schema.Decimal:
-		if s, ok := v.(string); ok {
-			return s, nil
+		if _, ok := v.(string); ok {
+			return v, nil // already boxed
 		}
 	case schema.Int, schema.BigInt, schema.SmallInt:
-		if i, ok := v.(int64); ok {
-			return i, nil
+		if _, ok := v.(int64); ok {
+			return v, nil // already boxed
 		}
 	case schema.Float, schema.Double:
-		if f, ok := v.(float64); ok {
-			return f, nil
+		if _, ok := v.(float64); ok {
+			return v, nil // already boxed
 		}
 	case schema.Boolean:
 		if b, ok := v.(bool); ok {
@@ -221,8 +221,8 @@ func (d Dialect) Arg(p *schema.Property, v any) (any, error) {
 		}
 		return string(b), nil
 	case schema.Blob:
-		if b, ok := v.([]byte); ok {
-			return b, nil
+		if _, ok := v.([]byte); ok {
+			return v, nil // already boxed
 		}
 	default:
 		return nil, fmt.Errorf("%s: %s has no column type (%v)", d.Name(), p, p.Type)
