@@ -9,24 +9,25 @@ import (
 // layer gives each package of the module its layer (docs/architecture.md): a package may import
 // only packages of lower layers.
 var layer = map[string]int{
-	"schema":              0,
-	"examples/schemas":    0,
-	"loader":              1,
-	"dynamic":             1,
-	"query":               1,
-	"drivers":             2, // the contract speaks the filter AST of query
-	"uow":                 3,
-	"migrate":             3,
-	"migrate/migratetest": 4, // the migration cases every SQL driver runs
-	"drivers/sqlbase":     3,
-	"em":                  4,
-	"drivers/sqlite":      4,
-	"drivers/postgres":    4,
-	"drivers/mysql":       4,
-	"drivers/mongo":       4,
-	"drivers/memory":      4,
-	"drivers/driverstest": 5, // runs the suite through em
-	"cmd/dorm":            5,
+	"schema":                  0,
+	"examples/schemas":        0,
+	"loader":                  1,
+	"dynamic":                 1,
+	"query":                   1,
+	"drivers":                 2, // the contract speaks the filter AST of query
+	"uow":                     3,
+	"migrate":                 3,
+	"migrate/migratetest":     4, // the migration cases every SQL driver runs
+	"drivers/sqlbase":         3,
+	"em":                      4,
+	"drivers/sqlite":          4,
+	"drivers/postgres":        4,
+	"drivers/mysql":           4,
+	"drivers/mongo":           4,
+	"drivers/memory":          4,
+	"drivers/sqlbase/sqltest": 4, // golden statements of the SQL dialects
+	"drivers/driverstest":     5, // runs the suite through em
+	"cmd/dorm":                5,
 }
 
 func TestLayers(t *testing.T) {

@@ -19,9 +19,8 @@ import (
 	"testing"
 
 	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/drivers/sqlbase/sqltest"
 	"github.com/dorm-go/dorm/em"
-	"github.com/dorm-go/dorm/examples/schemas"
-	"github.com/dorm-go/dorm/loader"
 	"github.com/dorm-go/dorm/schema"
 )
 
@@ -86,11 +85,7 @@ func (e *Env) Inserts(rows, batches int) int {
 // Registry loads the example entity files.
 func Registry(t testing.TB) *schema.Registry {
 	t.Helper()
-	reg, err := loader.LoadFS(schemas.FS, "*.yaml")
-	if err != nil {
-		t.Fatalf("load example schemas: %v", err)
-	}
-	return reg
+	return sqltest.Registry(t)
 }
 
 // NewEnv opens the harness's driver, creates the example schema, and logs queries.

@@ -18,8 +18,8 @@ func BenchmarkInsert100(b *testing.B) {
 			b.Run(proto+"/"+mode.String(), func(b *testing.B) {
 				f := open(b, proto)
 				f.d.SetInsertMode(mode)
-				tag := f.e("BookTag")
-				fields := f.props("BookTag", "name")
+				tag := f.E("BookTag")
+				fields := f.Props("BookTag", "name")
 				n := 0
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
@@ -28,7 +28,7 @@ func BenchmarkInsert100(b *testing.B) {
 						n++
 						rows[j] = []any{fmt.Sprintf("t%d", n)}
 					}
-					if err := f.d.Insert(f.ctx, &drivers.InsertOp{Entity: tag, Fields: fields, Rows: rows}); err != nil {
+					if err := f.d.Insert(f.Ctx, &drivers.InsertOp{Entity: tag, Fields: fields, Rows: rows}); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -41,23 +41,23 @@ func BenchmarkInsert100(b *testing.B) {
 // Update) against one UPDATE … SET name = CASE id WHEN … END WHERE id IN (…).
 func BenchmarkUpdate100(b *testing.B) {
 	f := open(b)
-	tag := f.e("BookTag")
+	tag := f.E("BookTag")
 	rows := make([][]any, 100)
 	for j := range rows {
 		rows[j] = []any{fmt.Sprintf("t%d", j)}
 	}
-	op := &drivers.InsertOp{Entity: tag, Fields: f.props("BookTag", "name"), Rows: rows}
-	if err := f.d.Insert(f.ctx, op); err != nil {
+	op := &drivers.InsertOp{Entity: tag, Fields: f.Props("BookTag", "name"), Rows: rows}
+	if err := f.d.Insert(f.Ctx, op); err != nil {
 		b.Fatal(err)
 	}
-	name := f.p("BookTag", "name")
+	name := f.P("BookTag", "name")
 	b.Run("per-row", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			up := &drivers.UpdateOp{Entity: tag}
 			for j, id := range op.Generated {
 				up.Rows = append(up.Rows, drivers.UpdateRow{Key: id, Fields: []*schema.Property{name}, Values: []any{fmt.Sprintf("u%d-%d", i, j)}})
 			}
-			if err := f.d.Update(f.ctx, up); err != nil {
+			if err := f.d.Update(f.Ctx, up); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -77,7 +77,7 @@ func BenchmarkUpdate100(b *testing.B) {
 				in += "?"
 			}
 			q += " END WHERE `id` IN (" + in + ")"
-			if _, err := f.d.Exec(f.ctx, "BookTag", q, append(args, keys...)); err != nil {
+			if _, err := f.d.Exec(f.Ctx, "BookTag", q, append(args, keys...)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -90,12 +90,12 @@ func BenchmarkFindByKey(b *testing.B) {
 	for _, proto := range []string{"interpolateParams=true", "interpolateParams=false"} {
 		b.Run(proto, func(b *testing.B) {
 			f := open(b, proto)
-			gen := f.insert("BookTag", []string{"name"}, []any{"x"})
-			op := &drivers.FindOp{Entity: f.e("BookTag"), Fields: f.props("BookTag", "id", "name"),
-				Where: &query.Cmp{Prop: f.p("BookTag", "id"), Op: query.Eq, Value: gen[0]}}
+			gen := f.Insert("BookTag", []string{"name"}, []any{"x"})
+			op := &drivers.FindOp{Entity: f.E("BookTag"), Fields: f.Props("BookTag", "id", "name"),
+				Where: &query.Cmp{Prop: f.P("BookTag", "id"), Op: query.Eq, Value: gen[0]}}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := f.d.Find(f.ctx, op, func([]any) error { return nil }); err != nil {
+				if err := f.d.Find(f.Ctx, op, func([]any) error { return nil }); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -18,40 +18,25 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/drivers/driverstest"
 	"github.com/dorm-go/dorm/loader"
 	"github.com/dorm-go/dorm/query"
 	"github.com/dorm-go/dorm/schema"
 )
 
-type recorder struct {
-	mu     sync.Mutex
-	events []drivers.QueryEvent
-}
+// t0 and the book keys are the harness's.
+var t0 = driverstest.T0
 
-func (r *recorder) on(_ context.Context, e drivers.QueryEvent) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
+const (
+	uuidA = driverstest.UUIDA
+	uuidB = driverstest.UUIDB
+	uuidC = driverstest.UUIDC
+)
 
-func (r *recorder) reset() { r.mu.Lock(); r.events = nil; r.mu.Unlock() }
-
-func (r *recorder) queries() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, len(r.events))
-	for i, e := range r.events {
-		out[i] = e.Query
-	}
-	return out
-}
-
+// fixture is the harness's driver on a database of its own, with the MySQL driver at hand.
 type fixture struct {
-	t   testing.TB
-	ctx context.Context
-	reg *schema.Registry
+	*driverstest.OpsEnv
 	d   *Driver
-	rec *recorder
 	url string
 }
 
@@ -59,86 +44,18 @@ type fixture struct {
 // to its URL.
 func open(t testing.TB, params ...string) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	u := NewTestDatabase(t)
 	if len(params) > 0 {
 		u += "?" + strings.Join(params, "&")
 	}
-	rec := &recorder{}
-	drv, err := drivers.Open(ctx, u, drivers.Config{OnQuery: rec.on})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { drv.Close() })
-	f := &fixture{t: t, ctx: ctx, reg: exampleRegistry(t), d: drv.(*Driver), rec: rec, url: u}
-	if err := f.d.CreateSchema(ctx, f.reg); err != nil {
-		t.Fatal(err)
-	}
-	rec.reset()
-	return f
-}
-
-func (f *fixture) e(name string) *schema.Entity { return ent(f.t, f.reg, name) }
-func (f *fixture) p(e, n string) *schema.Property {
-	return prop(f.t, f.reg, e, n)
-}
-
-func (f *fixture) props(entity string, names ...string) []*schema.Property {
-	out := make([]*schema.Property, len(names))
-	for i, n := range names {
-		out[i] = f.p(entity, n)
-	}
-	return out
-}
-
-func (f *fixture) insert(entity string, fields []string, rows ...[]any) []any {
-	f.t.Helper()
-	op := &drivers.InsertOp{Entity: f.e(entity), Fields: f.props(entity, fields...), Rows: rows}
-	if err := f.d.Insert(f.ctx, op); err != nil {
-		f.t.Fatalf("insert %s: %v", entity, err)
-	}
-	return op.Generated
-}
-
-func (f *fixture) find(ex drivers.Executor, op *drivers.FindOp) [][]any {
-	f.t.Helper()
-	var out [][]any
-	err := ex.Find(f.ctx, op, func(row []any) error {
-		out = append(out, append([]any(nil), row...))
-		return nil
+	env := driverstest.NewOpsEnv(t, func(t testing.TB, cfg drivers.Config) drivers.Driver {
+		drv, err := drivers.Open(context.Background(), u, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return drv
 	})
-	if err != nil {
-		f.t.Fatalf("find: %v", err)
-	}
-	return out
-}
-
-var t0 = time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)
-
-const (
-	uuidA = "aaaaaaaa-0000-4000-8000-000000000001"
-	uuidB = "bbbbbbbb-0000-4000-8000-000000000002"
-	uuidC = "cccccccc-0000-4000-8000-000000000003"
-)
-
-// seed inserts 2 authors, 1 publisher, 3 books, 2 tags and pivot rows.
-func (f *fixture) seed() (authors, tags []any) {
-	authors = f.insert("Author", []string{"createdAt", "updatedAt", "name", "email", "age", "termsAccepted", "version"},
-		[]any{t0, t0, "Jon Snow", "jon@wall.st", int64(20), true, int64(1)},
-		[]any{t0, t0, "arya stark", "arya@wf.st", nil, false, int64(1)},
-	)
-	pubs := f.insert("Publisher", []string{"name", "type"}, []any{"Pub", "global"})
-	f.insert("Book", []string{"id", "createdAt", "updatedAt", "title", "price", "pages", "status", "author", "publisher"},
-		[]any{uuidA, t0, t0, "Dune", "9.99", int64(100), "draft", authors[0], pubs[0]},
-		[]any{uuidB, t0, t0, "dune messiah", "10.50", int64(200), "published", authors[0], nil},
-		[]any{uuidC, t0, t0, "Emma", nil, nil, "draft", authors[1], nil},
-	)
-	tags = f.insert("BookTag", []string{"name"}, []any{"sf"}, []any{"classic"})
-	if err := f.d.InsertPivot(f.ctx, &drivers.PivotOp{Prop: f.p("Book", "tags"),
-		Pairs: [][2]any{{uuidA, tags[0]}, {uuidA, tags[1]}, {uuidB, tags[0]}, {uuidC, tags[1]}}}); err != nil {
-		f.t.Fatal(err)
-	}
-	return authors, tags
+	return &fixture{OpsEnv: env, d: env.Driver.(*Driver), url: u}
 }
 
 func TestParseURL(t *testing.T) {
@@ -183,11 +100,11 @@ func TestRoundTripEveryType(t *testing.T) {
 			authorRow := []any{t0, t0.Add(time.Hour + 999*time.Microsecond), "Jon ✓ 'x' \\ \"y\"", "jon@x", int64(-32768), true,
 				time.Date(1990, 12, 31, 0, 0, 0, 0, time.UTC), map[string]any{"github": "jon", "n": 1.5, "list": []any{true, nil, "x"}},
 				4.25, "secret", int64(2147483647)}
-			gen := f.insert("Author", authorFields, authorRow)
+			gen := f.Insert("Author", authorFields, authorRow)
 			if len(gen) != 1 || gen[0] != int64(1) {
 				t.Fatalf("generated = %#v, want [1]", gen)
 			}
-			got := f.find(f.d, &drivers.FindOp{Entity: f.e("Author"), Fields: f.props("Author", append([]string{"id"}, authorFields...)...)})
+			got := f.Find(f.d, &drivers.FindOp{Entity: f.E("Author"), Fields: f.Props("Author", append([]string{"id"}, authorFields...)...)})
 			if diff := cmp.Diff([][]any{append([]any{int64(1)}, authorRow...)}, got); diff != "" {
 				t.Errorf("author (-want +got):\n%s", diff)
 			}
@@ -198,21 +115,21 @@ func TestRoundTripEveryType(t *testing.T) {
 				{uuidB, t0, t0, "Ünïcödé 😀", "", "-0.01", int64(0), 3.4e38, "just a string", []byte{}, "draft", int64(1)},
 				{uuidC, t0, t0, "nulls", nil, nil, nil, nil, nil, nil, "draft", int64(1)},
 			}
-			f.insert("Book", bookFields, rows...)
-			got = f.find(f.d, &drivers.FindOp{Entity: f.e("Book"), Fields: f.props("Book", bookFields...),
-				OrderBy: []drivers.Order{{Prop: f.p("Book", "id")}}})
+			f.Insert("Book", bookFields, rows...)
+			got = f.Find(f.d, &drivers.FindOp{Entity: f.E("Book"), Fields: f.Props("Book", bookFields...),
+				OrderBy: []drivers.Order{{Prop: f.P("Book", "id")}}})
 			if diff := cmp.Diff(rows, got); diff != "" {
 				t.Errorf("book (-want +got):\n%s", diff)
 			}
-			f.insert("Publisher", []string{"name", "opensAt"}, []any{"P", "09:30:00"})
-			got = f.find(f.d, &drivers.FindOp{Entity: f.e("Publisher"), Fields: f.props("Publisher", "id", "name", "type", "opensAt")})
+			f.Insert("Publisher", []string{"name", "opensAt"}, []any{"P", "09:30:00"})
+			got = f.Find(f.d, &drivers.FindOp{Entity: f.E("Publisher"), Fields: f.Props("Publisher", "id", "name", "type", "opensAt")})
 			if diff := cmp.Diff([][]any{{int64(1), "P", "local", "09:30:00"}}, got); diff != "" {
 				t.Errorf("publisher, with defaults (-want +got):\n%s", diff)
 			}
 			// Decimals compare as numbers, datetimes with microseconds.
-			n, err := f.d.Count(f.ctx, &drivers.CountOp{Entity: f.e("Book"), Where: query.And{
-				&query.Cmp{Prop: f.p("Book", "price"), Op: query.Gt, Value: "9.999"},
-				&query.Cmp{Prop: f.p("Book", "createdAt"), Op: query.Eq, Value: t0}}})
+			n, err := f.d.Count(f.Ctx, &drivers.CountOp{Entity: f.E("Book"), Where: query.And{
+				&query.Cmp{Prop: f.P("Book", "price"), Op: query.Gt, Value: "9.999"},
+				&query.Cmp{Prop: f.P("Book", "createdAt"), Op: query.Eq, Value: t0}}})
 			if err != nil || n != 1 {
 				t.Errorf("count by decimal and datetime = %d, %v; want 1", n, err)
 			}
@@ -222,22 +139,22 @@ func TestRoundTripEveryType(t *testing.T) {
 
 func TestFilters(t *testing.T) {
 	f := open(t)
-	authors, tags := f.seed()
-	f.insert("Book", []string{"id", "createdAt", "updatedAt", "title", "author"},
+	authors, tags := f.Seed()
+	f.Insert("Book", []string{"id", "createdAt", "updatedAt", "title", "author"},
 		[]any{"dddddddd-0000-4000-8000-000000000004", t0, t0, "My Life, part 1", authors[1]},
 		[]any{"eeeeeeee-0000-4000-8000-000000000005", t0, t0, "MY LIFE, PART 2", authors[1]},
 	)
-	book := f.e("Book")
+	book := f.E("Book")
 	titles := func(where query.Expr) []string {
 		t.Helper()
 		var out []string
-		for _, r := range f.find(f.d, &drivers.FindOp{Entity: book, Fields: f.props("Book", "title"), Where: where}) {
+		for _, r := range f.Find(f.d, &drivers.FindOp{Entity: book, Fields: f.Props("Book", "title"), Where: where}) {
 			out = append(out, r[0].(string))
 		}
 		sort.Strings(out)
 		return out
 	}
-	c := func(e, p string, op query.Op, v any) *query.Cmp { return &query.Cmp{Prop: f.p(e, p), Op: op, Value: v} }
+	c := func(e, p string, op query.Op, v any) *query.Cmp { return &query.Cmp{Prop: f.P(e, p), Op: op, Value: v} }
 	cases := []struct {
 		name  string
 		where query.Expr
@@ -261,8 +178,8 @@ func TestFilters(t *testing.T) {
 		{"re-class", c("Book", "title", query.Re, "^[Dd]une( |$)"), []string{"Dune", "dune messiah"}},
 		{"re-case-flag", c("Book", "title", query.Re, "(?i)^EMMA$"), []string{"Emma"}},
 		{"enum", c("Book", "status", query.Eq, "published"), []string{"dune messiah"}},
-		{"related-m1-bool", &query.Related{Prop: f.p("Book", "author"), Where: c("Author", "termsAccepted", query.Eq, true)}, []string{"Dune", "dune messiah"}},
-		{"related-mn-id", &query.Related{Prop: f.p("Book", "tags"), Where: c("BookTag", "id", query.Eq, tags[0])}, []string{"Dune", "dune messiah"}},
+		{"related-m1-bool", &query.Related{Prop: f.P("Book", "author"), Where: c("Author", "termsAccepted", query.Eq, true)}, []string{"Dune", "dune messiah"}},
+		{"related-mn-id", &query.Related{Prop: f.P("Book", "tags"), Where: c("BookTag", "id", query.Eq, tags[0])}, []string{"Dune", "dune messiah"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,13 +188,13 @@ func TestFilters(t *testing.T) {
 			}
 		})
 	}
-	got := f.find(f.d, &drivers.FindOp{Entity: book, Fields: f.props("Book", "title"),
-		OrderBy: []drivers.Order{{Prop: f.p("Book", "title")}}, Offset: 3})
+	got := f.Find(f.d, &drivers.FindOp{Entity: book, Fields: f.Props("Book", "title"),
+		OrderBy: []drivers.Order{{Prop: f.P("Book", "title")}}, Offset: 3})
 	if diff := cmp.Diff([][]any{{"My Life, part 1"}, {"dune messiah"}}, got); diff != "" {
 		t.Errorf("offset only, binary order (-want +got):\n%s", diff)
 	}
-	got = f.find(f.d, &drivers.FindOp{Entity: book, Fields: f.props("Book", "title"),
-		OrderBy: []drivers.Order{{Prop: f.p("Book", "price"), Dir: drivers.Desc}}, Limit: 2})
+	got = f.Find(f.d, &drivers.FindOp{Entity: book, Fields: f.Props("Book", "title"),
+		OrderBy: []drivers.Order{{Prop: f.P("Book", "price"), Dir: drivers.Desc}}, Limit: 2})
 	if diff := cmp.Diff([][]any{{"dune messiah"}, {"Dune"}}, got); diff != "" {
 		t.Errorf("order by decimal desc (-want +got):\n%s", diff)
 	}
@@ -290,7 +207,7 @@ func TestGeneratedKeys(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			f := open(t)
 			f.d.SetInsertMode(mode)
-			gen := f.insert("BookTag", []string{"name"}, []any{"a"}, []any{"b"}, []any{"c"})
+			gen := f.Insert("BookTag", []string{"name"}, []any{"a"}, []any{"b"}, []any{"c"})
 			if diff := cmp.Diff([]any{int64(1), int64(2), int64(3)}, gen); diff != "" {
 				t.Errorf("generated (-want +got):\n%s", diff)
 			}
@@ -304,27 +221,27 @@ func TestGeneratedKeys(t *testing.T) {
 				ins := "INSERT INTO `book_tag` (`name`) VALUES (?)"
 				want = []string{"BEGIN", ins, ins, ins, "COMMIT"}
 			}
-			if diff := cmp.Diff(want, f.rec.queries()); diff != "" {
+			if diff := cmp.Diff(want, f.Rec.Queries()); diff != "" {
 				t.Errorf("events of a 3-row insert (-want +got):\n%s", diff)
 			}
 			rows := make([][]any, 1201)
 			for i := range rows {
 				rows[i] = []any{fmt.Sprintf("tag %04d", i)}
 			}
-			f.rec.reset()
-			gen = f.insert("BookTag", []string{"name"}, rows...)
+			f.Rec.Reset()
+			gen = f.Insert("BookTag", []string{"name"}, rows...)
 			wantTrips := map[InsertMode]int{InsertReturning: 5, InsertLastID: 5, InsertPerRow: 1203}[mode]
-			if n := len(f.rec.queries()); n != wantTrips {
+			if n := len(f.Rec.Queries()); n != wantTrips {
 				t.Errorf("%d round trips for 1201 rows, want %d", n, wantTrips)
 			}
 			checkKeys(t, f, rows, gen)
 			// Only the key: INSERT INTO t () VALUES ().
-			tag := f.e("BookTag")
+			tag := f.E("BookTag")
 			op := &drivers.InsertOp{Entity: &schema.Entity{Name: tag.Name, Table: tag.Table, Primary: tag.Primary}, Rows: [][]any{{}, {}}}
-			if _, err := f.d.DB().ExecContext(f.ctx, "ALTER TABLE `book_tag` DROP INDEX `book_tag_name_unique`, MODIFY `name` VARCHAR(50) NOT NULL DEFAULT 'x'"); err != nil {
+			if _, err := f.d.DB().ExecContext(f.Ctx, "ALTER TABLE `book_tag` DROP INDEX `book_tag_name_unique`, MODIFY `name` VARCHAR(50) NOT NULL DEFAULT 'x'"); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.d.Insert(f.ctx, op); err != nil {
+			if err := f.d.Insert(f.Ctx, op); err != nil {
 				t.Fatal(err)
 			}
 			if len(op.Generated) != 2 || op.Generated[0] == nil || op.Generated[1] == op.Generated[0] {
@@ -340,7 +257,7 @@ func checkKeys(t *testing.T, f *fixture, rows [][]any, gen []any) {
 		t.Fatalf("%d keys for %d rows", len(gen), len(rows))
 	}
 	byKey := map[any]any{}
-	for _, r := range f.find(f.d, &drivers.FindOp{Entity: f.e("BookTag"), Fields: f.props("BookTag", "id", "name")}) {
+	for _, r := range f.Find(f.d, &drivers.FindOp{Entity: f.E("BookTag"), Fields: f.Props("BookTag", "id", "name")}) {
 		byKey[r[0]] = r[1]
 	}
 	for i, id := range gen {
@@ -358,7 +275,7 @@ func TestGeneratedKeysConcurrent(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			f := open(t)
 			var lockMode int
-			if err := f.d.DB().QueryRowContext(f.ctx, "SELECT @@innodb_autoinc_lock_mode").Scan(&lockMode); err != nil {
+			if err := f.d.DB().QueryRowContext(f.Ctx, "SELECT @@innodb_autoinc_lock_mode").Scan(&lockMode); err != nil {
 				t.Fatal(err)
 			}
 			if mode == InsertLastID && lockMode > 1 {
@@ -379,8 +296,8 @@ func TestGeneratedKeysConcurrent(t *testing.T) {
 				wg.Add(1)
 				go func(w int) {
 					defer wg.Done()
-					op := &drivers.InsertOp{Entity: f.e("BookTag"), Fields: f.props("BookTag", "name"), Rows: all[w]}
-					errs[w] = f.d.Insert(f.ctx, op)
+					op := &drivers.InsertOp{Entity: f.E("BookTag"), Fields: f.Props("BookTag", "name"), Rows: all[w]}
+					errs[w] = f.d.Insert(f.Ctx, op)
 					gens[w] = op.Generated
 				}(w)
 			}
@@ -401,70 +318,29 @@ func TestGeneratedKeysConcurrent(t *testing.T) {
 
 func TestEventsAndSavepoints(t *testing.T) {
 	f := open(t)
-	tags := f.e("BookTag")
-	count := func(ex drivers.Executor) int64 {
-		n, err := ex.Count(f.ctx, &drivers.CountOp{Entity: tags})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	ins := func(ex drivers.Executor, name string) {
-		if err := ex.Insert(f.ctx, &drivers.InsertOp{Entity: tags, Fields: f.props("BookTag", "name"), Rows: [][]any{{name}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tx, err := f.d.Begin(f.ctx, drivers.TxOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ins(tx, "outer")
-	sp1, err := tx.Begin(f.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ins(sp1, "kept")
-	sp2, err := sp1.Begin(f.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ins(sp2, "dropped")
-	if n := count(sp2); n != 3 {
-		t.Errorf("inside sp2: %d rows", n)
-	}
-	if err := sp2.Rollback(f.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := sp1.Commit(f.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := sp1.Commit(f.ctx); err == nil {
-		t.Error("second commit of a savepoint succeeded")
-	}
-	if err := tx.Commit(f.ctx); err != nil {
-		t.Fatal(err)
-	}
+	tags := f.E("BookTag")
+	f.NestedSavepoints(t)
 	ins1 := "INSERT INTO `book_tag` (`name`) VALUES (?) RETURNING `id`"
 	want := []string{"BEGIN", ins1, "SAVEPOINT sp1", ins1, "SAVEPOINT sp2", ins1, "SELECT COUNT(*) FROM `book_tag` t0",
 		"ROLLBACK TO SAVEPOINT sp2", "RELEASE SAVEPOINT sp2", "RELEASE SAVEPOINT sp1", "COMMIT"}
-	if diff := cmp.Diff(want, f.rec.queries()); diff != "" {
+	if diff := cmp.Diff(want, f.Rec.Queries()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
-	for _, e := range f.rec.events {
+	for _, e := range f.Rec.Events() {
 		if e.Err != nil || e.Duration <= 0 {
 			t.Errorf("%s: err %v, duration %v", e.Query, e.Err, e.Duration)
 		}
 	}
-	got := f.find(f.d, &drivers.FindOp{Entity: tags, Fields: f.props("BookTag", "name"), OrderBy: []drivers.Order{{Prop: f.p("BookTag", "id")}}})
+	got := f.Find(f.d, &drivers.FindOp{Entity: tags, Fields: f.Props("BookTag", "name"), OrderBy: []drivers.Order{{Prop: f.P("BookTag", "id")}}})
 	if diff := cmp.Diff([][]any{{"outer"}, {"kept"}}, got); diff != "" {
 		t.Errorf("after commit (-want +got):\n%s", diff)
 	}
-	tx, _ = f.d.Begin(f.ctx, drivers.TxOptions{})
-	ins(tx, "gone")
-	if err := tx.Rollback(f.ctx); err != nil {
+	tx, _ := f.d.Begin(f.Ctx, drivers.TxOptions{})
+	f.InsertTag(t, tx, "gone")
+	if err := tx.Rollback(f.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(f.d); n != 2 {
+	if n := f.CountTags(t, f.d); n != 2 {
 		t.Errorf("after rollback: %d rows", n)
 	}
 }
@@ -479,69 +355,69 @@ func TestIsolationAndReadOnly(t *testing.T) {
 		drivers.ReadUncommitted: "READ-UNCOMMITTED", drivers.ReadCommitted: "READ-COMMITTED",
 		drivers.RepeatableRead: "REPEATABLE-READ", drivers.Serializable: "SERIALIZABLE",
 	} {
-		f.rec.reset()
-		tx, err := f.d.Begin(f.ctx, drivers.TxOptions{Isolation: iso})
+		f.Rec.Reset()
+		tx, err := f.d.Begin(f.Ctx, drivers.TxOptions{Isolation: iso})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.Count(f.ctx, &drivers.CountOp{Entity: f.e("BookTag")}); err != nil {
+		if _, err := tx.Count(f.Ctx, &drivers.CountOp{Entity: f.E("BookTag")}); err != nil {
 			t.Fatal(err) // InnoDB registers the transaction at its first read
 		}
 		time.Sleep(150 * time.Millisecond)
 		var got string
-		if err := tx.(*Tx).tx.QueryRowContext(f.ctx, level).Scan(&got); err != nil {
+		if err := tx.(*Tx).tx.QueryRowContext(f.Ctx, level).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != strings.ReplaceAll(want, "-", " ") {
 			t.Errorf("isolation %d: %s, want %s", iso, got, want)
 		}
-		if err := tx.Commit(f.ctx); err != nil {
+		if err := tx.Commit(f.Ctx); err != nil {
 			t.Fatal(err)
 		}
 		wantEvents := []string{"SET TRANSACTION ISOLATION LEVEL " + strings.ReplaceAll(want, "-", " "), "BEGIN", "SELECT COUNT(*) FROM `book_tag` t0", "COMMIT"}
-		if diff := cmp.Diff(wantEvents, f.rec.queries()); diff != "" {
+		if diff := cmp.Diff(wantEvents, f.Rec.Queries()); diff != "" {
 			t.Errorf("events (-want +got):\n%s", diff)
 		}
 	}
 	// The level was for one transaction only: the pool's connections are back to the default.
 	f.d.DB().SetMaxOpenConns(1)
-	tx, err := f.d.Begin(f.ctx, drivers.TxOptions{})
+	tx, err := f.d.Begin(f.Ctx, drivers.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Count(f.ctx, &drivers.CountOp{Entity: f.e("BookTag")}); err != nil {
+	if _, err := tx.Count(f.Ctx, &drivers.CountOp{Entity: f.E("BookTag")}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(150 * time.Millisecond)
 	var def string
-	if err := tx.(*Tx).tx.QueryRowContext(f.ctx, level).Scan(&def); err != nil || def != "REPEATABLE READ" {
+	if err := tx.(*Tx).tx.QueryRowContext(f.Ctx, level).Scan(&def); err != nil || def != "REPEATABLE READ" {
 		t.Errorf("default isolation after the transactions: %q, %v", def, err)
 	}
-	tx.Rollback(f.ctx)
+	tx.Rollback(f.Ctx)
 	f.d.DB().SetMaxOpenConns(0)
 
-	ro, err := f.d.Begin(f.ctx, drivers.TxOptions{ReadOnly: true})
+	ro, err := f.d.Begin(f.Ctx, drivers.TxOptions{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := ro.Count(f.ctx, &drivers.CountOp{Entity: f.e("BookTag")}); err != nil || n != 0 {
+	if n, err := ro.Count(f.Ctx, &drivers.CountOp{Entity: f.E("BookTag")}); err != nil || n != 0 {
 		t.Errorf("count in a read-only transaction: %d, %v", n, err)
 	}
-	err = ro.Insert(f.ctx, &drivers.InsertOp{Entity: f.e("BookTag"), Fields: f.props("BookTag", "name"), Rows: [][]any{{"x"}}})
+	err = ro.Insert(f.Ctx, &drivers.InsertOp{Entity: f.E("BookTag"), Fields: f.Props("BookTag", "name"), Rows: [][]any{{"x"}}})
 	var me *mysql.MySQLError
 	if !errors.As(err, &me) || me.Number != 1792 { // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
 		t.Errorf("insert in a read-only transaction: %v", err)
 	}
-	ro.Rollback(f.ctx)
+	ro.Rollback(f.Ctx)
 }
 
 func TestVersionedWrites(t *testing.T) {
 	f := open(t)
-	authors, _ := f.seed()
-	author := f.e("Author")
-	name, version := f.p("Author", "name"), f.p("Author", "version")
+	authors, _ := f.Seed()
+	author := f.E("Author")
+	name, version := f.P("Author", "name"), f.P("Author", "version")
 	upd := func(v int64, key any, newName string) error {
-		return f.d.Update(f.ctx, &drivers.UpdateOp{Entity: author, Rows: []drivers.UpdateRow{
+		return f.d.Update(f.Ctx, &drivers.UpdateOp{Entity: author, Rows: []drivers.UpdateRow{
 			{Key: key, Fields: []*schema.Property{name, version}, Values: []any{newName, v + 1}, Version: v},
 		}})
 	}
@@ -554,14 +430,14 @@ func TestVersionedWrites(t *testing.T) {
 		t.Fatalf("stale update: err = %#v", err)
 	}
 	// clientFoundRows: an update that writes the values the row has matches it.
-	err = f.d.Update(f.ctx, &drivers.UpdateOp{Entity: author, Rows: []drivers.UpdateRow{
+	err = f.d.Update(f.Ctx, &drivers.UpdateOp{Entity: author, Rows: []drivers.UpdateRow{
 		{Key: authors[0], Fields: []*schema.Property{name}, Values: []any{"renamed"}, Version: int64(2)}}})
 	if err != nil {
 		t.Errorf("update to the same values: %v", err)
 	}
 	// A batch with one stale row fails as a whole.
-	f.rec.reset()
-	err = f.d.Update(f.ctx, &drivers.UpdateOp{Entity: author, Rows: []drivers.UpdateRow{
+	f.Rec.Reset()
+	err = f.d.Update(f.Ctx, &drivers.UpdateOp{Entity: author, Rows: []drivers.UpdateRow{
 		{Key: authors[1], Fields: []*schema.Property{name, version}, Values: []any{"Arya", int64(2)}, Version: int64(1)},
 		{Key: authors[0], Fields: []*schema.Property{name, version}, Values: []any{"x", int64(2)}, Version: int64(1)},
 	}})
@@ -569,22 +445,22 @@ func TestVersionedWrites(t *testing.T) {
 		t.Fatalf("batch with a stale row: %v", err)
 	}
 	upd1 := "UPDATE `author` SET `name` = ?, `version` = ? WHERE `id` = ? AND `version` = ?"
-	if diff := cmp.Diff([]string{"BEGIN", upd1, upd1, "ROLLBACK"}, f.rec.queries()); diff != "" {
+	if diff := cmp.Diff([]string{"BEGIN", upd1, upd1, "ROLLBACK"}, f.Rec.Queries()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
-	got := f.find(f.d, &drivers.FindOp{Entity: author, Fields: f.props("Author", "name", "version"), OrderBy: []drivers.Order{{Prop: f.p("Author", "id")}}})
+	got := f.Find(f.d, &drivers.FindOp{Entity: author, Fields: f.Props("Author", "name", "version"), OrderBy: []drivers.Order{{Prop: f.P("Author", "id")}}})
 	if diff := cmp.Diff([][]any{{"renamed", int64(2)}, {"arya stark", int64(1)}}, got); diff != "" {
 		t.Errorf("after the failed batch (-want +got):\n%s", diff)
 	}
 	// Versioned deletes.
-	if err := f.d.Delete(f.ctx, &drivers.DeleteOp{Entity: f.e("Book"), Keys: []any{uuidA, uuidB, uuidC}}); err != nil {
+	if err := f.d.Delete(f.Ctx, &drivers.DeleteOp{Entity: f.E("Book"), Keys: []any{uuidA, uuidB, uuidC}}); err != nil {
 		t.Fatal(err)
 	}
-	err = f.d.Delete(f.ctx, &drivers.DeleteOp{Entity: author, Keys: []any{authors[0], authors[1]}, Versions: []any{int64(2), int64(5)}})
+	err = f.d.Delete(f.Ctx, &drivers.DeleteOp{Entity: author, Keys: []any{authors[0], authors[1]}, Versions: []any{int64(2), int64(5)}})
 	if !errors.As(err, &na) || na.Key != authors[1] {
 		t.Fatalf("stale delete: err = %v", err)
 	}
-	if n, _ := f.d.Count(f.ctx, &drivers.CountOp{Entity: author}); n != 2 {
+	if n, _ := f.d.Count(f.Ctx, &drivers.CountOp{Entity: author}); n != 2 {
 		t.Errorf("after failed delete: %d authors, want 2", n)
 	}
 }
@@ -592,23 +468,23 @@ func TestVersionedWrites(t *testing.T) {
 // TestLocking: tx1 locks a row FOR UPDATE; a locking find of tx2 waits until tx1 commits.
 func TestLocking(t *testing.T) {
 	f := open(t)
-	authors, _ := f.seed()
+	authors, _ := f.Seed()
 	if !f.d.Capabilities().Locking {
 		t.Fatal("Locking capability is false")
 	}
-	where := &query.Cmp{Prop: f.p("Author", "id"), Op: query.Eq, Value: authors[0]}
+	where := &query.Cmp{Prop: f.P("Author", "id"), Op: query.Eq, Value: authors[0]}
 	findOp := func(l drivers.Lock) *drivers.FindOp {
-		return &drivers.FindOp{Entity: f.e("Author"), Fields: f.props("Author", "name"), Where: where, Lock: l}
+		return &drivers.FindOp{Entity: f.E("Author"), Fields: f.Props("Author", "name"), Where: where, Lock: l}
 	}
 	for _, second := range []drivers.Lock{drivers.LockForUpdate, drivers.LockForShare} {
 		t.Run(fmt.Sprint(second), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(f.ctx, 20*time.Second)
+			ctx, cancel := context.WithTimeout(f.Ctx, 20*time.Second)
 			defer cancel()
 			tx1, err := f.d.Begin(ctx, drivers.TxOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := f.find(tx1, findOp(drivers.LockForUpdate)); len(got) != 1 {
+			if got := f.Find(tx1, findOp(drivers.LockForUpdate)); len(got) != 1 {
 				t.Fatalf("tx1 found %v", got)
 			}
 			tx2, err := f.d.Begin(ctx, drivers.TxOptions{})
@@ -639,35 +515,35 @@ func TestLocking(t *testing.T) {
 		})
 	}
 	// NOWAIT fails at once; SKIP LOCKED leaves the row out.
-	tx1, err := f.d.Begin(f.ctx, drivers.TxOptions{})
+	tx1, err := f.d.Begin(f.Ctx, drivers.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx1.Rollback(f.ctx)
-	f.find(tx1, findOp(drivers.LockForUpdate))
-	tx2, err := f.d.Begin(f.ctx, drivers.TxOptions{})
+	defer tx1.Rollback(f.Ctx)
+	f.Find(tx1, findOp(drivers.LockForUpdate))
+	tx2, err := f.d.Begin(f.Ctx, drivers.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx2.Rollback(f.ctx)
+	defer tx2.Rollback(f.Ctx)
 	start := time.Now()
-	err = tx2.Find(f.ctx, findOp(drivers.LockForUpdateNoWait), func([]any) error { return nil })
+	err = tx2.Find(f.Ctx, findOp(drivers.LockForUpdateNoWait), func([]any) error { return nil })
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Errorf("NOWAIT on a locked row: %v after %v", err, time.Since(start))
 	}
-	tx3, err := f.d.Begin(f.ctx, drivers.TxOptions{})
+	tx3, err := f.d.Begin(f.Ctx, drivers.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx3.Rollback(f.ctx)
-	if got := f.find(tx3, findOp(drivers.LockForUpdateSkipLocked)); len(got) != 0 {
+	defer tx3.Rollback(f.Ctx)
+	if got := f.Find(tx3, findOp(drivers.LockForUpdateSkipLocked)); len(got) != 0 {
 		t.Errorf("SKIP LOCKED returned the locked row: %v", got)
 	}
 }
 
 func TestConstraintErrors(t *testing.T) {
 	f := open(t)
-	authors, _ := f.seed()
+	authors, _ := f.Seed()
 	check := func(name string, err error, kind drivers.ConstraintKind, entity, constraint, column string) {
 		t.Helper()
 		var ce *drivers.ConstraintError
@@ -681,7 +557,7 @@ func TestConstraintErrors(t *testing.T) {
 		}
 	}
 	ins := func(entity string, fields []string, row ...any) error {
-		return f.d.Insert(f.ctx, &drivers.InsertOp{Entity: f.e(entity), Fields: f.props(entity, fields...), Rows: [][]any{row}})
+		return f.d.Insert(f.Ctx, &drivers.InsertOp{Entity: f.E(entity), Fields: f.Props(entity, fields...), Rows: [][]any{row}})
 	}
 	authorFields := []string{"createdAt", "updatedAt", "name", "email", "version"}
 	bookFields := []string{"id", "createdAt", "updatedAt", "title", "author"}
@@ -691,16 +567,16 @@ func TestConstraintErrors(t *testing.T) {
 	check("no default (1364)", ins("Author", []string{"createdAt", "updatedAt", "email", "version"}, t0, t0, "new@x", int64(1)), drivers.NotNull, "Author", "", "name")
 	check("foreign key, child (1452)", ins("Book", bookFields, "eeeeeeee-0000-4000-8000-000000000005", t0, t0, "x", int64(99)),
 		drivers.ForeignKey, "Book", "book_author_id_foreign", "author_id")
-	check("foreign key, parent (1451)", f.d.Delete(f.ctx, &drivers.DeleteOp{Entity: f.e("Author"), Keys: []any{authors[0]}}),
+	check("foreign key, parent (1451)", f.d.Delete(f.Ctx, &drivers.DeleteOp{Entity: f.E("Author"), Keys: []any{authors[0]}}),
 		drivers.ForeignKey, "Author", "book_author_id_foreign", "author_id")
 	// The enum CHECK: write around Arg's validation with a property the schema would refuse.
-	err := f.d.Update(f.ctx, &drivers.UpdateOp{Entity: f.e("Book"), Rows: []drivers.UpdateRow{{Key: uuidA,
-		Fields: []*schema.Property{{Name: "status", Type: schema.String, Column: "status", Entity: f.e("Book")}}, Values: []any{"lost"}}}})
+	err := f.d.Update(f.Ctx, &drivers.UpdateOp{Entity: f.E("Book"), Rows: []drivers.UpdateRow{{Key: uuidA,
+		Fields: []*schema.Property{{Name: "status", Type: schema.String, Column: "status", Entity: f.E("Book")}}, Values: []any{"lost"}}}})
 	check("check (MariaDB 4025, MySQL 3819)", err, drivers.Check, "Book", "book_status_check", "")
-	check("pivot duplicate", f.d.InsertPivot(f.ctx, &drivers.PivotOp{Prop: f.p("Book", "tags"), Pairs: [][2]any{{uuidA, int64(1)}}}),
+	check("pivot duplicate", f.d.InsertPivot(f.Ctx, &drivers.PivotOp{Prop: f.P("Book", "tags"), Pairs: [][2]any{{uuidA, int64(1)}}}),
 		drivers.Unique, "Book", "PRIMARY", "")
 	// Invalid JSON, written around Arg: MariaDB's JSON_VALID check, MySQL's JSON type.
-	_, err = f.d.Exec(f.ctx, "Book", "UPDATE `book` SET `meta` = 'not json' WHERE `id` = ?", []any{uuidA})
+	_, err = f.d.Exec(f.Ctx, "Book", "UPDATE `book` SET `meta` = 'not json' WHERE `id` = ?", []any{uuidA})
 	if f.d.Dialect().MariaDB {
 		check("json check", err, drivers.Check, "Book", "book.meta", "")
 	} else if err == nil {
@@ -759,20 +635,20 @@ func TestConnErrors(t *testing.T) {
 	}
 	// A connection killed by the server: the next statement on it is a ConnError.
 	f := open(t)
-	conn, err := f.d.DB().Conn(f.ctx)
+	conn, err := f.d.DB().Conn(f.Ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	var id int64
-	if err := conn.QueryRowContext(f.ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+	if err := conn.QueryRowContext(f.Ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.d.DB().ExecContext(f.ctx, fmt.Sprintf("KILL CONNECTION %d", id)); err != nil {
+	if _, err := f.d.DB().ExecContext(f.Ctx, fmt.Sprintf("KILL CONNECTION %d", id)); err != nil {
 		t.Fatal(err)
 	}
 	r := f.d.runner(conn, nil)
-	_, err = r.Exec(f.ctx, "", "SELECT 1", nil)
+	_, err = r.Exec(f.Ctx, "", "SELECT 1", nil)
 	if !errors.As(err, &ce) {
 		t.Errorf("statement on a killed connection: %#v", err)
 	}
@@ -780,9 +656,9 @@ func TestConnErrors(t *testing.T) {
 
 func TestCreateDropSchema(t *testing.T) {
 	f := open(t)
-	f.seed()
+	f.Seed()
 	tables := func() []string {
-		rows, err := f.d.DB().QueryContext(f.ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")
+		rows, err := f.d.DB().QueryContext(f.Ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -799,54 +675,54 @@ func TestCreateDropSchema(t *testing.T) {
 		t.Errorf("tables (-want +got):\n%s", diff)
 	}
 	var engine, collation string
-	if err := f.d.DB().QueryRowContext(f.ctx, "SELECT ENGINE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'book'").Scan(&engine, &collation); err != nil {
+	if err := f.d.DB().QueryRowContext(f.Ctx, "SELECT ENGINE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'book'").Scan(&engine, &collation); err != nil {
 		t.Fatal(err)
 	}
 	if engine != "InnoDB" || collation != Collation {
 		t.Errorf("book: engine %s, collation %s", engine, collation)
 	}
 	// Create again is a no-op (one query); drop works with rows and the author <-> book cycle.
-	f.rec.reset()
-	if err := f.d.CreateSchema(f.ctx, f.reg); err != nil {
+	f.Rec.Reset()
+	if err := f.d.CreateSchema(f.Ctx, f.Reg); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.rec.queries()); n != 1 {
-		t.Errorf("second create: %q", f.rec.queries())
+	if n := len(f.Rec.Queries()); n != 1 {
+		t.Errorf("second create: %q", f.Rec.Queries())
 	}
-	if err := f.d.Update(f.ctx, &drivers.UpdateOp{Entity: f.e("Author"), Rows: []drivers.UpdateRow{{Key: int64(1),
-		Fields: []*schema.Property{f.p("Author", "favouriteBook")}, Values: []any{uuidA}}}}); err != nil {
+	if err := f.d.Update(f.Ctx, &drivers.UpdateOp{Entity: f.E("Author"), Rows: []drivers.UpdateRow{{Key: int64(1),
+		Fields: []*schema.Property{f.P("Author", "favouriteBook")}, Values: []any{uuidA}}}}); err != nil {
 		t.Fatal(err)
 	}
 	f.d.DB().SetMaxOpenConns(1) // so that the check below sees the connection the drop used
-	if err := f.d.DropSchema(f.ctx, f.reg); err != nil {
+	if err := f.d.DropSchema(f.Ctx, f.Reg); err != nil {
 		t.Fatal(err)
 	}
 	if got := tables(); len(got) != 0 {
 		t.Errorf("after drop: %v", got)
 	}
-	if err := f.d.DropSchema(f.ctx, f.reg); err != nil {
+	if err := f.d.DropSchema(f.Ctx, f.Reg); err != nil {
 		t.Errorf("second drop: %v", err)
 	}
 	var fk int
-	if err := f.d.DB().QueryRowContext(f.ctx, "SELECT @@FOREIGN_KEY_CHECKS").Scan(&fk); err != nil || fk != 1 {
+	if err := f.d.DB().QueryRowContext(f.Ctx, "SELECT @@FOREIGN_KEY_CHECKS").Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("FOREIGN_KEY_CHECKS after drop = %d, %v", fk, err)
 	}
 	f.d.DB().SetMaxOpenConns(0)
 	// Only some tables exist: the missing ones are created with their keys and indexes.
-	if err := f.d.CreateSchema(f.ctx, f.reg); err != nil {
+	if err := f.d.CreateSchema(f.Ctx, f.Reg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.d.DB().ExecContext(f.ctx, "SET FOREIGN_KEY_CHECKS = 0"); err != nil {
+	if _, err := f.d.DB().ExecContext(f.Ctx, "SET FOREIGN_KEY_CHECKS = 0"); err != nil {
 		t.Fatal(err)
 	}
 	f.d.DB().SetMaxOpenConns(1)
-	f.d.DB().ExecContext(f.ctx, "SET FOREIGN_KEY_CHECKS = 0")
-	if _, err := f.d.DB().ExecContext(f.ctx, "DROP TABLE `book_tags`, `publisher`"); err != nil {
+	f.d.DB().ExecContext(f.Ctx, "SET FOREIGN_KEY_CHECKS = 0")
+	if _, err := f.d.DB().ExecContext(f.Ctx, "DROP TABLE `book_tags`, `publisher`"); err != nil {
 		t.Fatal(err)
 	}
-	f.d.DB().ExecContext(f.ctx, "SET FOREIGN_KEY_CHECKS = 1")
+	f.d.DB().ExecContext(f.Ctx, "SET FOREIGN_KEY_CHECKS = 1")
 	f.d.DB().SetMaxOpenConns(0)
-	if err := f.d.CreateSchema(f.ctx, f.reg); err != nil {
+	if err := f.d.CreateSchema(f.Ctx, f.Reg); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"author", "book", "book_tag", "book_tags", "publisher"}, tables()); diff != "" {
@@ -900,24 +776,24 @@ entities:
 // type converted; versioned and lone rows as per-row UPDATEs; all in one transaction.
 func TestBatchedUpdate(t *testing.T) {
 	f := open(t)
-	authors, _ := f.seed()
-	book := f.e("Book")
-	fields := f.props("Book", "title", "price", "updatedAt", "meta", "cover", "pages", "publisher")
+	authors, _ := f.Seed()
+	book := f.E("Book")
+	fields := f.Props("Book", "title", "price", "updatedAt", "meta", "cover", "pages", "publisher")
 	later := t0.Add(time.Minute + time.Microsecond)
-	f.rec.reset()
-	err := f.d.Update(f.ctx, &drivers.UpdateOp{Entity: book, Rows: []drivers.UpdateRow{
+	f.Rec.Reset()
+	err := f.d.Update(f.Ctx, &drivers.UpdateOp{Entity: book, Rows: []drivers.UpdateRow{
 		{Key: uuidA, Fields: fields, Values: []any{"A'", "1.50", later, map[string]any{"x": 1.0}, []byte{0, '\\'}, int64(7), nil}},
 		{Key: uuidB, Fields: fields, Values: []any{"B", nil, later, nil, nil, nil, nil}},
-		{Key: uuidC, Fields: f.props("Book", "title"), Values: []any{"C"}},
+		{Key: uuidC, Fields: f.Props("Book", "title"), Values: []any{"C"}},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := f.rec.queries()
+	q := f.Rec.Queries()
 	if len(q) != 4 || q[0] != "BEGIN" || !strings.Contains(q[1], "CASE `id` WHEN ? THEN ?") || q[2] != "UPDATE `book` SET `title` = ? WHERE `id` = ?" || q[3] != "COMMIT" {
 		t.Errorf("events: %q", q)
 	}
-	got := f.find(f.d, &drivers.FindOp{Entity: book, Fields: append(f.props("Book", "id"), fields...), OrderBy: []drivers.Order{{Prop: f.p("Book", "id")}}})
+	got := f.Find(f.d, &drivers.FindOp{Entity: book, Fields: append(f.Props("Book", "id"), fields...), OrderBy: []drivers.Order{{Prop: f.P("Book", "id")}}})
 	want := [][]any{
 		{uuidA, "A'", "1.50", later, map[string]any{"x": 1.0}, []byte{0, '\\'}, int64(7), nil},
 		{uuidB, "B", nil, later, nil, nil, nil, nil},
@@ -927,15 +803,15 @@ func TestBatchedUpdate(t *testing.T) {
 		t.Errorf("after the batch (-want +got):\n%s", diff)
 	}
 	// A failing batch leaves nothing behind.
-	err = f.d.Update(f.ctx, &drivers.UpdateOp{Entity: book, Rows: []drivers.UpdateRow{
-		{Key: uuidA, Fields: f.props("Book", "author"), Values: []any{authors[1]}},
-		{Key: uuidB, Fields: f.props("Book", "author"), Values: []any{int64(999)}},
+	err = f.d.Update(f.Ctx, &drivers.UpdateOp{Entity: book, Rows: []drivers.UpdateRow{
+		{Key: uuidA, Fields: f.Props("Book", "author"), Values: []any{authors[1]}},
+		{Key: uuidB, Fields: f.Props("Book", "author"), Values: []any{int64(999)}},
 	}})
 	var ce *drivers.ConstraintError
 	if !errors.As(err, &ce) || ce.Kind != drivers.ForeignKey || ce.Entity != "Book" {
 		t.Fatalf("batch with a bad foreign key: %v", err)
 	}
-	if n, _ := f.d.Count(f.ctx, &drivers.CountOp{Entity: book, Where: &query.Cmp{Prop: f.p("Book", "author"), Op: query.Eq, Value: authors[1]}}); n != 1 {
+	if n, _ := f.d.Count(f.Ctx, &drivers.CountOp{Entity: book, Where: &query.Cmp{Prop: f.P("Book", "author"), Op: query.Eq, Value: authors[1]}}); n != 1 {
 		t.Errorf("the failed batch changed rows: %d books of the second author", n)
 	}
 }

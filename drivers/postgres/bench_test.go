@@ -15,13 +15,13 @@ func BenchmarkUpdate(b *testing.B) {
 	for _, rows := range []int{10, 1000} {
 		b.Run(fmt.Sprintf("batch/%d", rows), func(b *testing.B) {
 			f := openB(b, rows)
-			age := f.p("Author", "age")
+			age := f.P("Author", "age")
 			for i := 0; i < b.N; i++ {
-				op := &drivers.UpdateOp{Entity: f.e("Author")}
+				op := &drivers.UpdateOp{Entity: f.E("Author")}
 				for k := 1; k <= rows; k++ {
 					op.Rows = append(op.Rows, drivers.UpdateRow{Key: int64(k), Fields: []*schema.Property{age}, Values: []any{int64(i % 100)}})
 				}
-				if err := f.d.Update(f.ctx, op); err != nil {
+				if err := f.d.Update(f.Ctx, op); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -40,7 +40,7 @@ func BenchmarkUpdate(b *testing.B) {
 					args = append(args, int64(k), int64(i%100))
 				}
 				sb.WriteString(`) AS v(id, age) WHERE "author"."id" = v.id`)
-				if _, err := f.d.Pool().Exec(f.ctx, sb.String(), args...); err != nil {
+				if _, err := f.d.Pool().Exec(f.Ctx, sb.String(), args...); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -55,8 +55,8 @@ func openB(b *testing.B, rows int) *fixture {
 	for i := range in {
 		in[i] = []any{t0, t0, fmt.Sprint("a", i), fmt.Sprint("a", i, "@x"), int64(1)}
 	}
-	op := &drivers.InsertOp{Entity: f.e("Author"), Fields: f.props("Author", "createdAt", "updatedAt", "name", "email", "version"), Rows: in}
-	if err := f.d.Insert(f.ctx, op); err != nil {
+	op := &drivers.InsertOp{Entity: f.E("Author"), Fields: f.Props("Author", "createdAt", "updatedAt", "name", "email", "version"), Rows: in}
+	if err := f.d.Insert(f.Ctx, op); err != nil {
 		b.Fatal(err)
 	}
 	return f

@@ -23,12 +23,12 @@ func TestRoundTripEdgeValues(t *testing.T) {
 	loc := time.FixedZone("X", -7*3600)
 	nano := time.Date(2024, 2, 29, 23, 59, 59, 123456789, loc)
 	fields := []string{"createdAt", "updatedAt", "name", "email", "age", "termsAccepted", "born", "identities", "rating", "version"}
-	gen := f.insert("Author", fields,
+	gen := f.Insert("Author", fields,
 		[]any{nano, nano, "Ünïcödé ✓ 'q' \"d\"", "a@x", int64(-32768), false, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), "just a string", 0.1, int64(-2147483648)},
 		[]any{nano, nano, "b", "b@x", int64(32767), true, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), []any{1.0, true, nil, map[string]any{"k": "v"}}, -1e300, int64(2147483647)},
 	)
-	got := f.find(f.d, &drivers.FindOp{Entity: f.e("Author"), Fields: f.props("Author", append([]string{"id"}, fields...)...),
-		OrderBy: []drivers.Order{{Prop: f.p("Author", "id")}}})
+	got := f.Find(f.d, &drivers.FindOp{Entity: f.E("Author"), Fields: f.Props("Author", append([]string{"id"}, fields...)...),
+		OrderBy: []drivers.Order{{Prop: f.P("Author", "id")}}})
 	micro := nano.Truncate(time.Microsecond).UTC()
 	want := [][]any{
 		{gen[0], micro, micro, "Ünïcödé ✓ 'q' \"d\"", "a@x", int64(-32768), false, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), "just a string", 0.1, int64(-2147483648)},
@@ -47,20 +47,20 @@ func TestRoundTripEdgeValues(t *testing.T) {
 		{"ffffffff-ffff-4fff-bfff-ffffffffffff", micro, micro, "b", "-0.01", 1.1, []byte{0, 0, 255}, "published", gen[1]},
 		{"0a0b0c0d-0e0f-4000-8000-000000000001", micro, micro, "c", "0.00", -0.5, nil, "draft", gen[1]},
 	}
-	f.insert("Book", bookFields, books...)
-	got = f.find(f.d, &drivers.FindOp{Entity: f.e("Book"), Fields: f.props("Book", bookFields...), OrderBy: []drivers.Order{{Prop: f.p("Book", "title")}}})
+	f.Insert("Book", bookFields, books...)
+	got = f.Find(f.d, &drivers.FindOp{Entity: f.E("Book"), Fields: f.Props("Book", bookFields...), OrderBy: []drivers.Order{{Prop: f.P("Book", "title")}}})
 	books[0][5] = 3.4e38 // the shortest decimal of the float32
 	if diff := cmp.Diff(books, got); diff != "" {
 		t.Errorf("books (-want +got):\n%s", diff)
 	}
 	// Decimals compare as numbers on the server.
-	n, err := f.d.Count(f.ctx, &drivers.CountOp{Entity: f.e("Book"), Where: &query.Cmp{Prop: f.p("Book", "price"), Op: query.Gt, Value: "-0.001"}})
+	n, err := f.d.Count(f.Ctx, &drivers.CountOp{Entity: f.E("Book"), Where: &query.Cmp{Prop: f.P("Book", "price"), Op: query.Gt, Value: "-0.001"}})
 	if err != nil || n != 2 {
 		t.Errorf("price > -0.001: %d, %v", n, err)
 	}
 
-	f.insert("Publisher", []string{"name", "opensAt"}, []any{"P", "23:59:59.123456"}, []any{"Q", "00:00:00"})
-	got = f.find(f.d, &drivers.FindOp{Entity: f.e("Publisher"), Fields: f.props("Publisher", "name", "opensAt"), OrderBy: []drivers.Order{{Prop: f.p("Publisher", "name")}}})
+	f.Insert("Publisher", []string{"name", "opensAt"}, []any{"P", "23:59:59.123456"}, []any{"Q", "00:00:00"})
+	got = f.Find(f.d, &drivers.FindOp{Entity: f.E("Publisher"), Fields: f.Props("Publisher", "name", "opensAt"), OrderBy: []drivers.Order{{Prop: f.P("Publisher", "name")}}})
 	if diff := cmp.Diff([][]any{{"P", "23:59:59.123456"}, {"Q", "00:00:00"}}, got); diff != "" {
 		t.Errorf("times (-want +got):\n%s", diff)
 	}
@@ -75,12 +75,12 @@ func TestInsertChunks(t *testing.T) {
 	for i := range in {
 		in[i] = []any{fmt.Sprintf("t%06d", i)}
 	}
-	gen := f.insert("BookTag", []string{"name"}, in...)
-	q := f.rec.queries()
+	gen := f.Insert("BookTag", []string{"name"}, in...)
+	q := f.Rec.Queries()
 	if len(q) != 4 || q[0] != "BEGIN" || !strings.HasPrefix(q[1], "INSERT") || !strings.HasPrefix(q[2], "INSERT") || q[3] != "COMMIT" {
 		t.Errorf("events: %d, first %.40q", len(q), q)
 	}
-	got := f.find(f.d, &drivers.FindOp{Entity: f.e("BookTag"), Fields: f.props("BookTag", "id", "name")})
+	got := f.Find(f.d, &drivers.FindOp{Entity: f.E("BookTag"), Fields: f.Props("BookTag", "id", "name")})
 	byName := map[string]any{}
 	for _, r := range got {
 		byName[r[1].(string)] = r[0]
@@ -96,10 +96,10 @@ func TestInsertChunks(t *testing.T) {
 // update with NotAffectedError naming it, and nothing is written.
 func TestBatchedUpdateStaleRow(t *testing.T) {
 	f := open(t)
-	authors, _ := f.seed()
-	name, version := f.p("Author", "name"), f.p("Author", "version")
-	f.rec.reset()
-	err := f.d.Update(f.ctx, &drivers.UpdateOp{Entity: f.e("Author"), Rows: []drivers.UpdateRow{
+	authors, _ := f.Seed()
+	name, version := f.P("Author", "name"), f.P("Author", "version")
+	f.Rec.Reset()
+	err := f.d.Update(f.Ctx, &drivers.UpdateOp{Entity: f.E("Author"), Rows: []drivers.UpdateRow{
 		{Key: authors[0], Fields: []*schema.Property{name, version}, Values: []any{"x", int64(2)}, Version: int64(1)},
 		{Key: authors[1], Fields: []*schema.Property{name, version}, Values: []any{"y", int64(8)}, Version: int64(7)},
 	}})
@@ -107,10 +107,10 @@ func TestBatchedUpdateStaleRow(t *testing.T) {
 	if !errors.As(err, &na) || na.Entity != "Author" || na.Key != authors[1] {
 		t.Fatalf("err = %v, want NotAffectedError for %v", err, authors[1])
 	}
-	if diff := cmp.Diff([]string{"BEGIN", "UPDATE", "ROLLBACK"}, kinds(f.rec.queries())); diff != "" {
+	if diff := cmp.Diff([]string{"BEGIN", "UPDATE", "ROLLBACK"}, kinds(f.Rec.Queries())); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
-	got := f.find(f.d, &drivers.FindOp{Entity: f.e("Author"), Fields: f.props("Author", "name"), OrderBy: []drivers.Order{{Prop: f.p("Author", "id")}}})
+	got := f.Find(f.d, &drivers.FindOp{Entity: f.E("Author"), Fields: f.Props("Author", "name"), OrderBy: []drivers.Order{{Prop: f.P("Author", "id")}}})
 	if diff := cmp.Diff([][]any{{"Jon Snow"}, {"arya stark"}}, got); diff != "" {
 		t.Errorf("rows after failed update (-want +got):\n%s", diff)
 	}
@@ -128,20 +128,20 @@ func kinds(qs []string) []string {
 // NOWAIT fails at once, SKIP LOCKED leaves the row out.
 func TestLocking(t *testing.T) {
 	f := open(t)
-	authors, _ := f.seed()
-	author := f.e("Author")
+	authors, _ := f.Seed()
+	author := f.E("Author")
 	byKey := func(lock drivers.Lock) *drivers.FindOp {
-		return &drivers.FindOp{Entity: author, Fields: f.props("Author", "id", "age"), Lock: lock,
-			Where: &query.Cmp{Prop: f.p("Author", "id"), Op: query.Eq, Value: authors[0]}}
+		return &drivers.FindOp{Entity: author, Fields: f.Props("Author", "id", "age"), Lock: lock,
+			Where: &query.Cmp{Prop: f.P("Author", "id"), Op: query.Eq, Value: authors[0]}}
 	}
-	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(f.Ctx, 10*time.Second)
 	defer cancel()
 	tx1, err := f.d.Begin(ctx, drivers.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx1.Rollback(ctx)
-	if rows := f.find(tx1, byKey(drivers.LockForUpdate)); len(rows) != 1 {
+	if rows := f.Find(tx1, byKey(drivers.LockForUpdate)); len(rows) != 1 {
 		t.Fatalf("tx1 found %d rows", len(rows))
 	}
 
@@ -159,7 +159,7 @@ func TestLocking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows := f.find(tx4, &drivers.FindOp{Entity: author, Fields: f.props("Author", "id"), Lock: drivers.LockForUpdateSkipLocked}); len(rows) != 1 || rows[0][0] != authors[1] {
+	if rows := f.Find(tx4, &drivers.FindOp{Entity: author, Fields: f.Props("Author", "id"), Lock: drivers.LockForUpdateSkipLocked}); len(rows) != 1 || rows[0][0] != authors[1] {
 		t.Errorf("SKIP LOCKED: %v, want only %v", rows, authors[1])
 	}
 	tx4.Rollback(ctx)
@@ -183,7 +183,7 @@ func TestLocking(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 	if err := tx1.Update(ctx, &drivers.UpdateOp{Entity: author, Rows: []drivers.UpdateRow{{Key: authors[0],
-		Fields: []*schema.Property{f.p("Author", "age")}, Values: []any{int64(77)}}}}); err != nil {
+		Fields: []*schema.Property{f.P("Author", "age")}, Values: []any{int64(77)}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx1.Commit(ctx); err != nil {
@@ -233,7 +233,7 @@ func TestConnErrors(t *testing.T) {
 	if _, err := adminPool(t).Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
 		t.Fatal(err)
 	}
-	_, err = tx.Count(ctx, &drivers.CountOp{Entity: f.e("Author")})
+	_, err = tx.Count(ctx, &drivers.CountOp{Entity: f.E("Author")})
 	if !errors.As(err, &ce) {
 		t.Errorf("query on a killed connection: err = %T %v, want *drivers.ConnError", err, err)
 	} else if ce.SafeToRetry() {
@@ -241,7 +241,7 @@ func TestConnErrors(t *testing.T) {
 	}
 	_ = tx.Rollback(ctx)
 	// The pool replaces the dead connection.
-	if _, err := f.d.Count(ctx, &drivers.CountOp{Entity: f.e("Author")}); err != nil {
+	if _, err := f.d.Count(ctx, &drivers.CountOp{Entity: f.E("Author")}); err != nil {
 		t.Errorf("after the killed backend: %v", err)
 	}
 }
