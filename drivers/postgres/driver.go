@@ -25,6 +25,11 @@ func init() {
 // them in an int16). Multi-row inserts are chunked to stay at or below it.
 const MaxParams = 65535
 
+// InsertRows is the most rows of one multi-row INSERT. Measured (bench P2): 10,000 books in
+// statements of 1,000 rows take 108 ms, in statements filled to MaxParams (5,041 rows) 156 ms;
+// building and sending one huge message costs more than the extra round trips.
+const InsertRows = 1000
+
 // Driver is an opened PostgreSQL database: a pgx connection pool. It implements
 // drivers.Driver.
 type Driver struct {

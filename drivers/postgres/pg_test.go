@@ -66,11 +66,11 @@ func TestRoundTripEdgeValues(t *testing.T) {
 	}
 }
 
-// TestInsertChunks inserts more rows than one statement can bind: two INSERT round trips in
-// one transaction, keys in row order.
+// TestInsertChunks inserts more rows than one statement takes (InsertRows): two INSERT round
+// trips in one transaction, keys in row order.
 func TestInsertChunks(t *testing.T) {
 	f := open(t)
-	const rows = MaxParams + 10
+	const rows = InsertRows + 10
 	in := make([][]any, rows)
 	for i := range in {
 		in[i] = []any{fmt.Sprintf("t%06d", i)}

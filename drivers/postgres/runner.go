@@ -163,7 +163,7 @@ func InsertStatements(op *drivers.InsertOp) ([]sqlbase.Stmt, error) {
 		}
 		cols = []string{d.QuoteIdent(e.Primary[0].Column)}
 	}
-	perStmt := max(1, MaxParams/max(1, len(op.Fields)))
+	perStmt := max(1, min(InsertRows, MaxParams/max(1, len(op.Fields))))
 	var out []sqlbase.Stmt
 	for start := 0; start < len(op.Rows); start += perStmt {
 		chunk := op.Rows[start:min(start+perStmt, len(op.Rows))]
