@@ -84,16 +84,12 @@ func (f *flush) revert() {
 		}
 	}
 	f.undo() // values, states, changes and collections as they were before the flush
-	for _, e := range f.inserts {
-		u.news = append(u.news, e)
-	}
+	u.news = append(u.news, f.inserts...)
 	for _, e := range f.deletes {
 		u.mapOf(e.Meta())[schema.KeyString(keyOf(e))] = e
 		u.removed = append(u.removed, e)
 	}
-	for _, e := range f.updates {
-		u.changed = append(u.changed, e)
-	}
+	u.changed = append(u.changed, f.updates...)
 	for _, pc := range f.pivots {
 		if pc.owner.Internal().State == dynamic.StateManaged {
 			u.changed = append(u.changed, pc.owner)

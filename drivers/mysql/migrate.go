@@ -109,8 +109,8 @@ func normalizeType(t string) string {
 	if m == nil {
 		return strings.ToUpper(s)
 	}
-	base, args, mods := strings.TrimSpace(m[1]), strings.ReplaceAll(m[2], " ", ""), strings.ToUpper(strings.TrimSpace(m[3]))
-	mods = strings.TrimSpace(strings.ReplaceAll(mods, "SIGNED", ""))
+	base, args := strings.TrimSpace(m[1]), strings.ReplaceAll(m[2], " ", "")
+	var mods string
 	if strings.Contains(strings.ToUpper(m[3]), "UNSIGNED") {
 		mods = "UNSIGNED"
 	} else {

@@ -10,13 +10,8 @@ import (
 	"github.com/dorm-go/dorm/schema"
 )
 
-// The example schema and the composite-key entity of package sqltest.
-var (
-	exampleRegistry = sqltest.Registry
-	ent             = sqltest.Entity
-	prop            = sqltest.Prop
-	composite       = sqltest.Edition
-)
+// The example schema of package sqltest.
+var exampleRegistry = sqltest.Registry
 
 // TestStatements pins the SQL text and arguments of every kind of operation.
 func TestStatements(t *testing.T) {

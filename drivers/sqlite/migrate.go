@@ -128,10 +128,7 @@ func normalizeDefault(v string) string {
 	case "NULL", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME":
 		return strings.ToUpper(v)
 	}
-	if strings.HasPrefix(v, "+") {
-		v = v[1:]
-	}
-	return v
+	return strings.TrimPrefix(v, "+")
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -281,9 +278,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 			add("ALTER TABLE "+q(c.From.Name)+" RENAME TO "+q(c.To.Name), "")
 		case *migrate.ModifyTable:
 			if reason := rebuildReason(c); reason != "" {
-				for _, s := range d.rebuild(c, reason) {
-					p.Statements = append(p.Statements, s)
-				}
+				p.Statements = append(p.Statements, d.rebuild(c, reason)...)
 				continue
 			}
 			table := q(c.To.Name)

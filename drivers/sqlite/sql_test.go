@@ -13,7 +13,6 @@ var (
 	exampleRegistry = sqltest.Registry
 	ent             = sqltest.Entity
 	prop            = sqltest.Prop
-	composite       = sqltest.Edition
 )
 
 // TestStatements pins the SQL text and arguments of every kind of operation.
