@@ -181,65 +181,14 @@ func (d Dialect) Lock(l drivers.Lock) (string, error) {
 }
 
 // Arg converts a schema Go value to what is bound: see docs/mysql.md.
-func (d Dialect) Arg(p *schema.Property, v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch p.Type {
-	case schema.String, schema.Text, schema.Enum, schema.UUID, schema.ObjectID, schema.Time, schema.Decimal:
-		if _, ok := v.(string); ok {
-			return v, nil // already boxed
-		}
-	case schema.Int, schema.BigInt, schema.SmallInt:
-		if _, ok := v.(int64); ok {
-			return v, nil // already boxed
-		}
-	case schema.Float, schema.Double:
-		if _, ok := v.(float64); ok {
-			return v, nil // already boxed
-		}
-	case schema.Boolean:
-		if b, ok := v.(bool); ok {
-			if b {
-				return int64(1), nil
-			}
-			return int64(0), nil
-		}
-	case schema.DateTime:
-		if t, ok := v.(time.Time); ok {
-			return t.UTC().Format(DateTimeLayout), nil
-		}
-	case schema.Date:
-		if t, ok := v.(time.Time); ok {
-			return t.Format(DateLayout), nil
-		}
-	case schema.JSON:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, &schema.TypeError{Entity: entityName(p), Property: p.Name, Expected: "json (any)",
-				Got: fmt.Sprintf("%T", v), Reason: err.Error()}
-		}
-		return string(b), nil
-	case schema.Blob:
-		if _, ok := v.([]byte); ok {
-			return v, nil // already boxed
-		}
-	default:
-		return nil, fmt.Errorf("%s: %s has no column type (%v)", d.Name(), p, p.Type)
-	}
-	// Not the schema Go type: convert what a user would pass, once.
-	c, err := schema.ConvertProperty(p, v)
-	if err != nil {
-		return nil, err
-	}
-	return d.Arg(p, c)
-}
+func (d Dialect) Arg(p *schema.Property, v any) (any, error) { return argEncoder.Arg(p, v) }
 
-func entityName(p *schema.Property) string {
-	if p.Entity == nil {
-		return ""
-	}
-	return p.Entity.Name
+// argEncoder: booleans as 0/1 (TINYINT(1)), dates and datetimes as text in UTC.
+var argEncoder = sqlbase.ArgEncoder{
+	Driver:   "mysql",
+	Bool:     sqlbase.BoolAsInt,
+	DateTime: func(t time.Time) any { return t.Format(DateTimeLayout) },
+	Date:     func(t time.Time) any { return t.Format(DateLayout) },
 }
 
 // Decoder returns the converter from what go-sql-driver/mysql scans (with parseTime=true and

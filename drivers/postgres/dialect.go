@@ -132,66 +132,10 @@ func (Dialect) Lock(l drivers.Lock) (string, error) {
 // Arg converts a schema Go value to a pgx argument. Strings are sent by pgx in text format,
 // so uuid, decimal, time and enum values reach the server as their text and are parsed
 // there (exactly, for numeric); JSON is marshalled here and sent as text to jsonb.
-func (d Dialect) Arg(p *schema.Property, v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch p.Type {
-	case schema.String, schema.Text, schema.Enum, schema.UUID, schema.ObjectID, schema.Time, schema.Decimal:
-		if _, ok := v.(string); ok {
-			return v, nil // already boxed: returning it allocates nothing
-		}
-	case schema.Int, schema.BigInt, schema.SmallInt:
-		if _, ok := v.(int64); ok {
-			return v, nil
-		}
-	case schema.Float, schema.Double:
-		if _, ok := v.(float64); ok {
-			return v, nil
-		}
-	case schema.Boolean:
-		if _, ok := v.(bool); ok {
-			return v, nil
-		}
-	case schema.DateTime:
-		if t, ok := v.(time.Time); ok {
-			if t.Location() == time.UTC {
-				return v, nil
-			}
-			return t.UTC(), nil
-		}
-	case schema.Date:
-		if t, ok := v.(time.Time); ok {
-			y, m, dd := t.Date()
-			return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC), nil
-		}
-	case schema.JSON:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, &schema.TypeError{Entity: entityName(p), Property: p.Name, Expected: "json (any)",
-				Got: fmt.Sprintf("%T", v), Reason: err.Error()}
-		}
-		return string(b), nil
-	case schema.Blob:
-		if _, ok := v.([]byte); ok {
-			return v, nil
-		}
-	default:
-		return nil, fmt.Errorf("postgres: %s has no column type (%v)", p, p.Type)
-	}
-	c, err := schema.ConvertProperty(p, v)
-	if err != nil {
-		return nil, err
-	}
-	return d.Arg(p, c)
-}
+func (d Dialect) Arg(p *schema.Property, v any) (any, error) { return argEncoder.Arg(p, v) }
 
-func entityName(p *schema.Property) string {
-	if p.Entity == nil {
-		return ""
-	}
-	return p.Entity.Name
-}
+// argEncoder: pgx encodes booleans and times natively (timestamptz, date).
+var argEncoder = sqlbase.ArgEncoder{Driver: "postgres"}
 
 // Decoder returns the converter from what pgx decodes (rows.Values) to p's schema Go type.
 func (Dialect) Decoder(p *schema.Property) sqlbase.Decoder {
