@@ -163,3 +163,14 @@ func fkDetail(fk *ForeignKey) string {
 	}
 	return s
 }
+
+// DroppedTables returns the names of the tables that changes drop.
+func DroppedTables(changes []Change) map[string]bool {
+	dropped := map[string]bool{}
+	for _, c := range changes {
+		if x, ok := c.(*DropTable); ok {
+			dropped[x.T.Name] = true
+		}
+	}
+	return dropped
+}

@@ -3,7 +3,6 @@ package mysql
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -196,120 +195,60 @@ var argEncoder = sqlbase.ArgEncoder{
 // DOUBLE, time.Time for DATE and DATETIME, []byte for everything else (DECIMAL included, so
 // that decimals are read as exact text).
 func (d Dialect) Decoder(p *schema.Property) sqlbase.Decoder {
-	bad := func(v any) error {
-		return fmt.Errorf("%s: cannot read %T %v as %s (%s)", d.Name(), v, v, p.Type, p)
-	}
-	switch p.Type {
-	case schema.Int, schema.BigInt, schema.SmallInt:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case int64:
-				return x, nil
-			case []byte:
-				if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-					return i, nil
-				}
+	dec := valueDecoder
+	dec.Driver = d.Name()
+	return dec.Decoder(p)
+}
+
+// valueDecoder: text arrives as []byte (numbers too, in the text protocol).
+var valueDecoder = sqlbase.ValueDecoder{
+	Int: func(v any) (int64, bool) {
+		if x, ok := v.([]byte); ok {
+			if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+				return i, true
 			}
-			return nil, bad(v)
 		}
-	case schema.Float, schema.Double:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case float64:
-				return x, nil
-			case float32:
-				// The shortest decimal that is this float32, as float64: 0.1 reads back as
-				// 0.1, not 0.10000000149011612.
-				f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
-				return f, nil
-			case int64:
-				return float64(x), nil
-			case []byte:
-				if f, err := strconv.ParseFloat(string(x), 64); err == nil {
-					return f, nil
-				}
+		return 0, false
+	},
+	Float: func(v any) (float64, bool) {
+		switch x := v.(type) {
+		case float32:
+			// The shortest decimal that is this float32, as float64: 0.1 reads back as
+			// 0.1, not 0.10000000149011612.
+			return sqlbase.Float32To64(x), true
+		case int64:
+			return float64(x), true
+		case []byte:
+			if f, err := strconv.ParseFloat(string(x), 64); err == nil {
+				return f, true
 			}
-			return nil, bad(v)
 		}
-	case schema.Boolean:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case int64:
-				return x != 0, nil
-			case []byte:
-				return string(x) != "0", nil
-			}
-			return nil, bad(v)
+		return 0, false
+	},
+	Bool: func(v any) (bool, bool) {
+		switch x := v.(type) {
+		case int64:
+			return x != 0, true
+		case []byte:
+			return string(x) != "0", true
 		}
-	case schema.DateTime:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case time.Time:
-				return x.UTC(), nil
-			case []byte:
-				t, err := time.Parse("2006-01-02 15:04:05.999999", string(x))
-				if err != nil {
-					return nil, bad(v)
-				}
-				return t, nil
-			}
-			return nil, bad(v)
-		}
-	case schema.Date:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case time.Time:
-				y, m, d := x.Date()
-				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
-			case []byte:
-				t, err := time.Parse(DateLayout, string(x))
-				if err != nil {
-					return nil, bad(v)
-				}
-				return t, nil
-			}
-			return nil, bad(v)
-		}
-	case schema.JSON:
-		return func(v any) (any, error) {
-			var b []byte
-			switch x := v.(type) {
-			case []byte:
-				b = x
-			case string:
-				b = []byte(x)
-			default:
-				return nil, bad(v)
-			}
-			var out any
-			if err := json.Unmarshal(b, &out); err != nil {
-				return nil, fmt.Errorf("%s: %s: stored JSON: %w", d.Name(), p, err)
-			}
-			return out, nil
-		}
-	case schema.Blob:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case []byte:
-				return x, nil
-			case string:
-				return []byte(x), nil
-			}
-			return nil, bad(v)
-		}
-	}
-	// string text enum uuid objectId time decimal
-	return func(v any) (any, error) {
+		return false, false
+	},
+	TimeText: func(v any) (string, bool) {
+		b, ok := v.([]byte)
+		return string(b), ok
+	},
+	DateTimeLayout: "2006-01-02 15:04:05.999999",
+	DateLayout:     DateLayout,
+	String: func(v any) (string, bool) {
 		switch x := v.(type) {
 		case []byte:
-			return string(x), nil
-		case string:
-			return x, nil
+			return string(x), true
 		case int64:
-			return strconv.FormatInt(x, 10), nil
+			return strconv.FormatInt(x, 10), true
 		}
-		return nil, bad(v)
-	}
+		return "", false
+	},
 }
 
 // Literal writes a converted value as a MySQL literal. Backslashes are escaped too, because

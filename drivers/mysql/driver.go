@@ -279,9 +279,18 @@ func (d *Driver) begin(ctx context.Context, opts drivers.TxOptions) (*Tx, error)
 		}
 		return nil, err
 	}
-	t := &Tx{tx: stx, conn: pinned, mode: d.mode, cfg: d.cfg, seq: new(int)}
-	t.Runner = d.runner(stx, nil)
-	return t, nil
+	r := d.runner(stx, nil)
+	hooks := &sqlbase.TxHooks{
+		ErrDone:  sql.ErrTxDone,
+		Config:   d.cfg,
+		Exec:     sqlbase.ExecHook(r),
+		Commit:   func(context.Context) error { return r.Dialect.Error(stx.Commit()) },
+		Rollback: func(context.Context) error { return r.Dialect.Error(stx.Rollback()) },
+	}
+	if pinned != nil {
+		hooks.End = func() { pinned.Close() } // the connection pinned for the isolation level
+	}
+	return &Tx{Runner: r, tx: stx, mode: d.mode, st: sqlbase.NewTxState(hooks)}, nil
 }
 
 // discard closes a pinned connection and keeps it out of the pool.
@@ -416,78 +425,30 @@ func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) (err erro
 // Tx is a transaction or, below the top level, a savepoint. It implements drivers.Tx.
 type Tx struct {
 	*sqlbase.Runner
-	tx     *sql.Tx
-	conn   *sql.Conn // the connection pinned for an isolation level, closed at the end
-	mode   InsertMode
-	cfg    drivers.Config
-	seq    *int   // savepoint numbering, shared by a transaction and its savepoints
-	name   string // the savepoint's name; "" for the transaction
-	parent *Tx
-	done   bool
+	tx   *sql.Tx
+	mode InsertMode
+	st   sqlbase.TxState
 }
 
 // Insert implements drivers.Executor: see [InsertMode].
 func (t *Tx) Insert(ctx context.Context, op *drivers.InsertOp) error {
-	if t.done {
-		return sql.ErrTxDone
+	if err := t.st.Err(); err != nil {
+		return err
 	}
 	return insert(ctx, t.Runner, t.mode, op)
 }
 
 // Begin starts a nested transaction: SAVEPOINT spN.
 func (t *Tx) Begin(ctx context.Context) (drivers.Tx, error) {
-	if t.done {
-		return nil, sql.ErrTxDone
-	}
-	*t.seq++
-	name := "sp" + strconv.Itoa(*t.seq)
-	if _, err := t.Exec(ctx, "", "SAVEPOINT "+name, nil); err != nil {
+	st, err := t.st.Savepoint(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return &Tx{Runner: t.Runner, tx: t.tx, mode: t.mode, cfg: t.cfg, seq: t.seq, name: name, parent: t}, nil
+	return &Tx{Runner: t.Runner, tx: t.tx, mode: t.mode, st: st}, nil
 }
 
 // Commit commits the transaction, or releases the savepoint.
-func (t *Tx) Commit(ctx context.Context) error {
-	if t.done {
-		return sql.ErrTxDone
-	}
-	t.done = true
-	if t.name != "" {
-		_, err := t.Exec(ctx, "", "RELEASE SAVEPOINT "+t.name, nil)
-		return err
-	}
-	start := time.Now()
-	err := t.tx.Commit()
-	err = t.Runner.Dialect.Error(err)
-	t.cfg.Emit(ctx, "COMMIT", nil, start, err)
-	t.release()
-	return err
-}
+func (t *Tx) Commit(ctx context.Context) error { return t.st.Commit(ctx) }
 
 // Rollback rolls the transaction back, or rolls back to and releases the savepoint.
-func (t *Tx) Rollback(ctx context.Context) error {
-	if t.done {
-		return sql.ErrTxDone
-	}
-	t.done = true
-	if t.name != "" {
-		if _, err := t.Exec(ctx, "", "ROLLBACK TO SAVEPOINT "+t.name, nil); err != nil {
-			return err
-		}
-		_, err := t.Exec(ctx, "", "RELEASE SAVEPOINT "+t.name, nil)
-		return err
-	}
-	start := time.Now()
-	err := t.tx.Rollback()
-	err = t.Runner.Dialect.Error(err)
-	t.cfg.Emit(ctx, "ROLLBACK", nil, start, err)
-	t.release()
-	return err
-}
-
-func (t *Tx) release() {
-	if t.conn != nil {
-		t.conn.Close()
-	}
-}
+func (t *Tx) Rollback(ctx context.Context) error { return t.st.Rollback(ctx) }

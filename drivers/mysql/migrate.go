@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dorm-go/dorm/drivers/sqlbase"
 	"github.com/dorm-go/dorm/migrate"
 )
 
@@ -483,12 +484,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 	var (
 		renames, dropFKs, creates, alters, drops, addFKs []string
 	)
-	dropped := map[string]bool{}
-	for _, c := range changes {
-		if x, ok := c.(*migrate.DropTable); ok {
-			dropped[x.T.Name] = true
-		}
-	}
+	dropped := migrate.DroppedTables(changes)
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *migrate.RenameTable:
@@ -496,7 +492,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 		case *migrate.AddTable:
 			creates = append(creates, d.createTable(c.T))
 			for _, ix := range c.T.Indexes {
-				creates = append(creates, d.createIndex(c.T.Name, ix))
+				creates = append(creates, sqlbase.CreateIndex(d, c.T.Name, ix.Name, ix.Unique, ix.Columns))
 			}
 			for _, fk := range c.T.ForeignKeys {
 				addFKs = append(addFKs, "ALTER TABLE "+q(c.T.Name)+" ADD "+d.foreignKey(c.T.Name, fk))
@@ -588,7 +584,7 @@ func (d Dialect) alterTable(c *migrate.ModifyTable) (dropFKs, body, addFKs []str
 		for _, fk := range keptFKs {
 			if prefixOf(fk.Columns, x.I.Columns) && !covered(c.From, fk.Columns, droppedIx) && !covered(c.To, fk.Columns, nil) {
 				// Replace it with the index InnoDB would have made for the key.
-				stmt += ", ADD INDEX " + q(fk.Name) + " (" + quoteAll(d, fk.Columns) + ")"
+				stmt += ", ADD INDEX " + q(fk.Name) + " (" + sqlbase.QuoteList(d, fk.Columns) + ")"
 			}
 		}
 		alter(stmt)
@@ -628,14 +624,14 @@ func (d Dialect) alterTable(c *migrate.ModifyTable) (dropFKs, body, addFKs []str
 				if stmt != "" {
 					stmt += ", "
 				}
-				stmt += "ADD PRIMARY KEY (" + quoteAll(d, x.To) + ")"
+				stmt += "ADD PRIMARY KEY (" + sqlbase.QuoteList(d, x.To) + ")"
 			}
 			alter(stmt)
 		}
 	}
 	for _, s := range c.Changes {
 		if x, ok := s.(*migrate.AddIndex); ok {
-			body = append(body, d.createIndex(c.To.Name, x.I))
+			body = append(body, sqlbase.CreateIndex(d, c.To.Name, x.I.Name, x.I.Unique, x.I.Columns))
 		}
 	}
 	for _, s := range c.Changes {
@@ -682,7 +678,7 @@ func (d Dialect) createTable(t *migrate.Table) string {
 		defs = append(defs, d.columnDef(c, false))
 	}
 	if len(t.PrimaryKey) > 0 {
-		defs = append(defs, "PRIMARY KEY ("+quoteAll(d, t.PrimaryKey)+")")
+		defs = append(defs, "PRIMARY KEY ("+sqlbase.QuoteList(d, t.PrimaryKey)+")")
 	}
 	for _, ck := range t.Checks {
 		defs = append(defs, d.check(ck))
@@ -725,8 +721,8 @@ func (d Dialect) foreignKey(table string, fk *migrate.ForeignKey) string {
 	if name == "" {
 		name = ShortName(table + "_" + strings.Join(fk.Columns, "_") + "_foreign")
 	}
-	s := "CONSTRAINT " + q(name) + " FOREIGN KEY (" + quoteAll(d, fk.Columns) + ") REFERENCES " + q(fk.RefTable) +
-		" (" + quoteAll(d, fk.RefColumns) + ")"
+	s := "CONSTRAINT " + q(name) + " FOREIGN KEY (" + sqlbase.QuoteList(d, fk.Columns) + ") REFERENCES " + q(fk.RefTable) +
+		" (" + sqlbase.QuoteList(d, fk.RefColumns) + ")"
 	if fk.OnDelete != "" {
 		s += " ON DELETE " + fk.OnDelete
 	}
@@ -734,22 +730,6 @@ func (d Dialect) foreignKey(table string, fk *migrate.ForeignKey) string {
 		s += " ON UPDATE " + fk.OnUpdate
 	}
 	return s
-}
-
-func (d Dialect) createIndex(table string, ix *migrate.Index) string {
-	what := "INDEX "
-	if ix.Unique {
-		what = "UNIQUE INDEX "
-	}
-	return "CREATE " + what + d.QuoteIdent(ix.Name) + " ON " + d.QuoteIdent(table) + " (" + quoteAll(d, ix.Columns) + ")"
-}
-
-func quoteAll(d Dialect, names []string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = d.QuoteIdent(n)
-	}
-	return strings.Join(out, ", ")
 }
 
 // historyDDL creates dorm's history table.

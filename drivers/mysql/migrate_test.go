@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -319,17 +318,7 @@ func TestMigrateConcurrentUp(t *testing.T) {
 	if _, err := dir.Create("init", up, down, want, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	results := make([][]*migrate.Migration, 2)
-	errs := make([]error, 2)
-	for i, drv := range []*mysql.Driver{a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = (&migrate.Executor{Target: drv, Dir: dir}).Up(ctx, "")
-		}()
-	}
-	wg.Wait()
+	results, errs := migratetest.UpConcurrently(ctx, dir, a, b)
 	total := 0
 	for i := range results {
 		total += len(results[i])

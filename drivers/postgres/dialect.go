@@ -139,54 +139,8 @@ var argEncoder = sqlbase.ArgEncoder{Driver: "postgres"}
 
 // Decoder returns the converter from what pgx decodes (rows.Values) to p's schema Go type.
 func (Dialect) Decoder(p *schema.Property) sqlbase.Decoder {
-	bad := func(v any) error {
-		return fmt.Errorf("postgres: cannot read %T %v as %s (%s)", v, v, p.Type, p)
-	}
+	bad := func(v any) error { return sqlbase.DecodeError("postgres", p, v) }
 	switch p.Type {
-	case schema.Int, schema.BigInt, schema.SmallInt:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case int64:
-				return x, nil
-			case int32:
-				return int64(x), nil
-			case int16:
-				return int64(x), nil
-			}
-			return nil, bad(v)
-		}
-	case schema.Float, schema.Double:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case float64:
-				return x, nil
-			case float32:
-				return float32To64(x), nil
-			}
-			return nil, bad(v)
-		}
-	case schema.Boolean:
-		return func(v any) (any, error) {
-			if x, ok := v.(bool); ok {
-				return x, nil
-			}
-			return nil, bad(v)
-		}
-	case schema.DateTime:
-		return func(v any) (any, error) {
-			if x, ok := v.(time.Time); ok {
-				return x.UTC(), nil
-			}
-			return nil, bad(v)
-		}
-	case schema.Date:
-		return func(v any) (any, error) {
-			if x, ok := v.(time.Time); ok {
-				y, m, d := x.Date()
-				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
-			}
-			return nil, bad(v)
-		}
 	case schema.Time:
 		return func(v any) (any, error) {
 			switch x := v.(type) {
@@ -239,26 +193,32 @@ func (Dialect) Decoder(p *schema.Property) sqlbase.Decoder {
 			return nil, bad(v)
 		}
 	}
-	// string text enum objectId
-	return func(v any) (any, error) {
-		if x, ok := v.(string); ok {
-			return x, nil
-		}
-		return nil, bad(v)
-	}
+	return valueDecoder.Decoder(p)
 }
 
-// float32To64 widens a real to the float64 with the shortest decimal form that reads back as
-// the same float32: 1.1 stored in a real column reads back as 1.1, not 1.100000023841858.
-func float32To64(f float32) float64 {
-	if math.IsInf(float64(f), 0) || math.IsNaN(float64(f)) {
-		return float64(f)
-	}
-	out, err := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
-	if err != nil {
-		return float64(f)
-	}
-	return out
+// valueDecoder: pgx decodes each column to its own Go type (int16 for smallint, float32 for
+// real, bool, time.Time), so no text is parsed here.
+var valueDecoder = sqlbase.ValueDecoder{
+	Driver: "postgres",
+	Int: func(v any) (int64, bool) {
+		switch x := v.(type) {
+		case int32:
+			return int64(x), true
+		case int16:
+			return int64(x), true
+		}
+		return 0, false
+	},
+	Float: func(v any) (float64, bool) {
+		if x, ok := v.(float32); ok {
+			return sqlbase.Float32To64(x), true
+		}
+		return 0, false
+	},
+	Bool: func(v any) (bool, bool) {
+		x, ok := v.(bool)
+		return x, ok
+	},
 }
 
 // formatNumeric writes a numeric as a plain decimal with the scale of p's column (binary

@@ -121,7 +121,17 @@ func (d *Driver) begin(ctx context.Context, opts drivers.TxOptions) (*Tx, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{runner: &runner{q: ptx, cfg: d.cfg}, tx: ptx, cfg: d.cfg, seq: new(int)}, nil
+	r := &runner{q: ptx, cfg: d.cfg}
+	return &Tx{runner: r, tx: ptx, st: sqlbase.NewTxState(&sqlbase.TxHooks{
+		ErrDone: pgx.ErrTxClosed,
+		Config:  d.cfg,
+		Exec: func(ctx context.Context, sql string) error {
+			_, err := r.exec(ctx, "", sql, nil)
+			return err
+		},
+		Commit:   func(ctx context.Context) error { return classify(ptx.Commit(ctx)) },
+		Rollback: func(ctx context.Context) error { return classify(ptx.Rollback(ctx)) },
+	})}, nil
 }
 
 // atomic is the runner's atomic: fn in a transaction, committed when fn succeeds.
@@ -187,58 +197,21 @@ func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) error {
 // Tx is a transaction or, below the top level, a savepoint. It implements drivers.Tx.
 type Tx struct {
 	*runner
-	tx     pgx.Tx
-	cfg    drivers.Config
-	seq    *int   // savepoint numbering, shared by a transaction and its savepoints
-	name   string // the savepoint's name; "" for the transaction
-	parent *Tx
-	done   bool
+	tx pgx.Tx
+	st sqlbase.TxState
 }
 
 // Begin starts a nested transaction: SAVEPOINT spN.
 func (t *Tx) Begin(ctx context.Context) (drivers.Tx, error) {
-	if t.done {
-		return nil, pgx.ErrTxClosed
-	}
-	*t.seq++
-	name := "sp" + strconv.Itoa(*t.seq)
-	if _, err := t.exec(ctx, "", "SAVEPOINT "+name, nil); err != nil {
+	st, err := t.st.Savepoint(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return &Tx{runner: t.runner, tx: t.tx, cfg: t.cfg, seq: t.seq, name: name, parent: t}, nil
+	return &Tx{runner: t.runner, tx: t.tx, st: st}, nil
 }
 
 // Commit commits the transaction, or releases the savepoint.
-func (t *Tx) Commit(ctx context.Context) error {
-	if t.done {
-		return pgx.ErrTxClosed
-	}
-	t.done = true
-	if t.name != "" {
-		_, err := t.exec(ctx, "", "RELEASE SAVEPOINT "+t.name, nil)
-		return err
-	}
-	start := time.Now()
-	err := classify(t.tx.Commit(ctx))
-	t.cfg.Emit(ctx, "COMMIT", nil, start, err)
-	return err
-}
+func (t *Tx) Commit(ctx context.Context) error { return t.st.Commit(ctx) }
 
 // Rollback rolls the transaction back, or rolls back to and releases the savepoint.
-func (t *Tx) Rollback(ctx context.Context) error {
-	if t.done {
-		return pgx.ErrTxClosed
-	}
-	t.done = true
-	if t.name != "" {
-		if _, err := t.exec(ctx, "", "ROLLBACK TO SAVEPOINT "+t.name, nil); err != nil {
-			return err
-		}
-		_, err := t.exec(ctx, "", "RELEASE SAVEPOINT "+t.name, nil)
-		return err
-	}
-	start := time.Now()
-	err := classify(t.tx.Rollback(ctx))
-	t.cfg.Emit(ctx, "ROLLBACK", nil, start, err)
-	return err
-}
+func (t *Tx) Rollback(ctx context.Context) error { return t.st.Rollback(ctx) }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/dorm-go/dorm/drivers/sqlbase"
 	"github.com/dorm-go/dorm/migrate"
 )
 
@@ -402,12 +403,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 		*list = append(*list, migrate.Statement{SQL: sql})
 	}
 	q := d.QuoteIdent
-	dropped := map[string]bool{}
-	for _, c := range changes {
-		if x, ok := c.(*migrate.DropTable); ok {
-			dropped[x.T.Name] = true
-		}
-	}
+	dropped := migrate.DroppedTables(changes)
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *migrate.RenameTable:
@@ -424,7 +420,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 		case *migrate.AddTable:
 			st(&creates, d.createTable(c.T))
 			for _, ix := range c.T.Indexes {
-				st(&creates, d.createIndex(c.T.Name, ix))
+				st(&creates, sqlbase.CreateIndex(d, c.T.Name, ix.Name, ix.Unique, ix.Columns))
 			}
 			for _, fk := range c.T.ForeignKeys {
 				st(&addFKs, d.addForeignKey(c.T.Name, fk))
@@ -448,7 +444,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 						st(&dropMisc, "DROP INDEX "+q(x.I.Name))
 					}
 				case *migrate.AddIndex:
-					st(&addMisc, d.createIndex(table, x.I))
+					st(&addMisc, sqlbase.CreateIndex(d, table, x.I.Name, x.I.Unique, x.I.Columns))
 				case *migrate.AddCheck:
 					st(&addMisc, "ALTER TABLE "+qt+" ADD "+checkDef(d, x.C))
 				case *migrate.AddForeignKey:
@@ -481,7 +477,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 						st(&alters, "ALTER TABLE "+qt+" DROP CONSTRAINT "+q(name))
 					}
 					if len(x.To) > 0 {
-						st(&alters, "ALTER TABLE "+qt+" ADD PRIMARY KEY ("+quoteAll(d, x.To)+")")
+						st(&alters, "ALTER TABLE "+qt+" ADD PRIMARY KEY ("+sqlbase.QuoteList(d, x.To)+")")
 					}
 				}
 			}
@@ -570,7 +566,7 @@ func (d Dialect) createTable(t *migrate.Table) string {
 		defs = append(defs, d.columnDef(c))
 	}
 	if len(t.PrimaryKey) > 0 {
-		defs = append(defs, "PRIMARY KEY ("+quoteAll(d, t.PrimaryKey)+")")
+		defs = append(defs, "PRIMARY KEY ("+sqlbase.QuoteList(d, t.PrimaryKey)+")")
 	}
 	for _, ck := range t.Checks {
 		defs = append(defs, checkDef(d, ck))
@@ -598,18 +594,10 @@ func (d Dialect) columnDef(c *migrate.Column) string {
 	return s
 }
 
-func (d Dialect) createIndex(table string, ix *migrate.Index) string {
-	what := "INDEX "
-	if ix.Unique {
-		what = "UNIQUE INDEX "
-	}
-	return "CREATE " + what + d.QuoteIdent(ix.Name) + " ON " + d.QuoteIdent(table) + " (" + quoteAll(d, ix.Columns) + ")"
-}
-
 func (d Dialect) addForeignKey(table string, fk *migrate.ForeignKey) string {
 	q := d.QuoteIdent
-	s := "ALTER TABLE " + q(table) + " ADD CONSTRAINT " + q(fkName(table, fk)) + " FOREIGN KEY (" + quoteAll(d, fk.Columns) +
-		") REFERENCES " + q(fk.RefTable) + " (" + quoteAll(d, fk.RefColumns) + ")"
+	s := "ALTER TABLE " + q(table) + " ADD CONSTRAINT " + q(fkName(table, fk)) + " FOREIGN KEY (" + sqlbase.QuoteList(d, fk.Columns) +
+		") REFERENCES " + q(fk.RefTable) + " (" + sqlbase.QuoteList(d, fk.RefColumns) + ")"
 	if fk.OnDelete != "" {
 		s += " ON DELETE " + fk.OnDelete
 	}
@@ -617,14 +605,6 @@ func (d Dialect) addForeignKey(table string, fk *migrate.ForeignKey) string {
 		s += " ON UPDATE " + fk.OnUpdate
 	}
 	return s
-}
-
-func quoteAll(d Dialect, names []string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = d.QuoteIdent(n)
-	}
-	return strings.Join(out, ", ")
 }
 
 // historyDDL creates dorm's history table.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/drivers/sqlbase"
 	"github.com/dorm-go/dorm/migrate"
 	"github.com/dorm-go/dorm/migrate/migratetest"
 )
@@ -48,7 +49,7 @@ func pgValues(ctx context.Context, db migratetest.DB, table string, c *migrate.C
 	q := Dialect{}.QuoteIdent
 	order := "ctid"
 	if len(orderBy) > 0 {
-		order = quoteAll(Dialect{}, orderBy)
+		order = sqlbase.QuoteList(Dialect{}, orderBy)
 	}
 	expr := q(c.Name) + "::text"
 	if strings.HasPrefix(c.Type, "numeric") {

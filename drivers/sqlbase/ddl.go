@@ -252,3 +252,21 @@ func entityIndexes(d Dialect, e *schema.Entity) ([]string, error) {
 	}
 	return out, nil
 }
+
+// QuoteList quotes each name with d and joins them with ", ".
+func QuoteList(d Dialect, names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = d.QuoteIdent(n)
+	}
+	return strings.Join(out, ", ")
+}
+
+// CreateIndex returns CREATE [UNIQUE] INDEX name ON table (columns), names quoted by d.
+func CreateIndex(d Dialect, table, name string, unique bool, columns []string) string {
+	what := "INDEX "
+	if unique {
+		what = "UNIQUE INDEX "
+	}
+	return "CREATE " + what + d.QuoteIdent(name) + " ON " + d.QuoteIdent(table) + " (" + QuoteList(d, columns) + ")"
+}

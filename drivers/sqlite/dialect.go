@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -151,113 +150,49 @@ var argEncoder = sqlbase.ArgEncoder{
 }
 
 // Decoder returns the converter from what modernc.org/sqlite scans to p's schema Go type.
-func (Dialect) Decoder(p *schema.Property) sqlbase.Decoder {
-	bad := func(v any) error {
-		return fmt.Errorf("sqlite: cannot read %T %v as %s (%s)", v, v, p.Type, p)
-	}
-	switch p.Type {
-	case schema.Int, schema.BigInt, schema.SmallInt:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case int64:
-				return x, nil
-			case float64:
-				if x == float64(int64(x)) {
-					return int64(x), nil
-				}
-			}
-			return nil, bad(v)
+func (Dialect) Decoder(p *schema.Property) sqlbase.Decoder { return valueDecoder.Decoder(p) }
+
+// valueDecoder: modernc.org/sqlite scans by storage class, so a value may come back as any of
+// int64, float64, string and []byte; dates and datetimes are text in the layouts above.
+var valueDecoder = sqlbase.ValueDecoder{
+	Driver: "sqlite",
+	Int: func(v any) (int64, bool) {
+		if x, ok := v.(float64); ok && x == float64(int64(x)) {
+			return int64(x), true
 		}
-	case schema.Float, schema.Double:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case float64:
-				return x, nil
-			case int64:
-				return float64(x), nil
-			}
-			return nil, bad(v)
+		return 0, false
+	},
+	Float: func(v any) (float64, bool) {
+		if x, ok := v.(int64); ok {
+			return float64(x), true
 		}
-	case schema.Boolean:
-		return func(v any) (any, error) {
-			if x, ok := v.(int64); ok {
-				return x != 0, nil
-			}
-			return nil, bad(v)
-		}
-	case schema.DateTime:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case time.Time:
-				return x.UTC(), nil
-			case string:
-				t, err := time.Parse(DateTimeLayout, x)
-				if err != nil {
-					return nil, bad(v)
-				}
-				return t, nil
-			}
-			return nil, bad(v)
-		}
-	case schema.Date:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case time.Time:
-				y, m, d := x.Date()
-				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
-			case string:
-				t, err := time.Parse(DateLayout, x)
-				if err != nil {
-					return nil, bad(v)
-				}
-				return t, nil
-			}
-			return nil, bad(v)
-		}
-	case schema.JSON:
-		return func(v any) (any, error) {
-			var b []byte
-			switch x := v.(type) {
-			case string:
-				b = []byte(x)
-			case []byte:
-				b = x
-			case int64, float64:
-				b = []byte(fmt.Sprint(x))
-			default:
-				return nil, bad(v)
-			}
-			var out any
-			if err := json.Unmarshal(b, &out); err != nil {
-				return nil, fmt.Errorf("sqlite: %s: stored JSON: %w", p, err)
-			}
-			return out, nil
-		}
-	case schema.Blob:
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case []byte:
-				return x, nil
-			case string:
-				return []byte(x), nil
-			}
-			return nil, bad(v)
-		}
-	}
-	// string text enum uuid objectId time decimal
-	return func(v any) (any, error) {
+		return 0, false
+	},
+	Bool: sqlbase.BoolFromInt,
+	TimeText: func(v any) (string, bool) {
+		s, ok := v.(string)
+		return s, ok
+	},
+	DateTimeLayout: DateTimeLayout,
+	DateLayout:     DateLayout,
+	String: func(v any) (string, bool) {
 		switch x := v.(type) {
-		case string:
-			return x, nil
 		case []byte:
-			return string(x), nil
+			return string(x), true
 		case int64:
-			return strconv.FormatInt(x, 10), nil
+			return strconv.FormatInt(x, 10), true
 		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64), nil
+			return strconv.FormatFloat(x, 'f', -1, 64), true
 		}
-		return nil, bad(v)
-	}
+		return "", false
+	},
+	JSONText: func(v any) ([]byte, bool) {
+		switch x := v.(type) {
+		case int64, float64:
+			return []byte(fmt.Sprint(x)), true
+		}
+		return nil, false
+	},
 }
 
 // Literal writes a converted value as a SQLite literal.

@@ -111,9 +111,7 @@ func (d *Driver) begin(ctx context.Context, opts drivers.TxOptions) (*Tx, error)
 	if err != nil {
 		return nil, err
 	}
-	t := &Tx{tx: stx, cfg: d.cfg, seq: new(int)}
-	t.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg, Multi: multiInsert}
-	return t, nil
+	return newTx(stx, &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg, Multi: multiInsert}, d.cfg), nil
 }
 
 // atomic is the Runner's Atomic: fn in a transaction, committed when fn succeeds.
@@ -175,8 +173,7 @@ func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) (err erro
 	if err != nil {
 		return err
 	}
-	t := &Tx{tx: stx, cfg: d.cfg, seq: new(int)}
-	t.Runner = &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg, Multi: multiInsert}
+	t := newTx(stx, &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg, Multi: multiInsert}, d.cfg)
 	for _, s := range stmts {
 		if _, err := t.Exec(ctx, "", s, nil); err != nil {
 			_ = t.Rollback(ctx)
@@ -189,59 +186,31 @@ func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) (err erro
 // Tx is a transaction or, below the top level, a savepoint. It implements drivers.Tx.
 type Tx struct {
 	*sqlbase.Runner
-	tx     *sql.Tx
-	cfg    drivers.Config
-	seq    *int   // savepoint numbering, shared by a transaction and its savepoints
-	name   string // the savepoint's name; "" for the transaction
-	parent *Tx
-	done   bool
+	st sqlbase.TxState
+}
+
+// newTx returns the transaction stx, run by r.
+func newTx(stx *sql.Tx, r *sqlbase.Runner, cfg drivers.Config) *Tx {
+	return &Tx{Runner: r, st: sqlbase.NewTxState(&sqlbase.TxHooks{
+		ErrDone:  sql.ErrTxDone,
+		Config:   cfg,
+		Exec:     sqlbase.ExecHook(r),
+		Commit:   func(context.Context) error { return r.Dialect.Error(stx.Commit()) },
+		Rollback: func(context.Context) error { return stx.Rollback() },
+	})}
 }
 
 // Begin starts a nested transaction: SAVEPOINT spN.
 func (t *Tx) Begin(ctx context.Context) (drivers.Tx, error) {
-	if t.done {
-		return nil, sql.ErrTxDone
-	}
-	*t.seq++
-	name := "sp" + strconv.Itoa(*t.seq)
-	if _, err := t.Exec(ctx, "", "SAVEPOINT "+name, nil); err != nil {
+	st, err := t.st.Savepoint(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return &Tx{Runner: t.Runner, tx: t.tx, cfg: t.cfg, seq: t.seq, name: name, parent: t}, nil
+	return &Tx{Runner: t.Runner, st: st}, nil
 }
 
 // Commit commits the transaction, or releases the savepoint.
-func (t *Tx) Commit(ctx context.Context) error {
-	if t.done {
-		return sql.ErrTxDone
-	}
-	t.done = true
-	if t.name != "" {
-		_, err := t.Exec(ctx, "", "RELEASE SAVEPOINT "+t.name, nil)
-		return err
-	}
-	start := time.Now()
-	err := t.tx.Commit()
-	err = t.Runner.Dialect.Error(err)
-	t.cfg.Emit(ctx, "COMMIT", nil, start, err)
-	return err
-}
+func (t *Tx) Commit(ctx context.Context) error { return t.st.Commit(ctx) }
 
 // Rollback rolls the transaction back, or rolls back to and releases the savepoint.
-func (t *Tx) Rollback(ctx context.Context) error {
-	if t.done {
-		return sql.ErrTxDone
-	}
-	t.done = true
-	if t.name != "" {
-		if _, err := t.Exec(ctx, "", "ROLLBACK TO SAVEPOINT "+t.name, nil); err != nil {
-			return err
-		}
-		_, err := t.Exec(ctx, "", "RELEASE SAVEPOINT "+t.name, nil)
-		return err
-	}
-	start := time.Now()
-	err := t.tx.Rollback()
-	t.cfg.Emit(ctx, "ROLLBACK", nil, start, err)
-	return err
-}
+func (t *Tx) Rollback(ctx context.Context) error { return t.st.Rollback(ctx) }

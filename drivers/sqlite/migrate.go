@@ -13,6 +13,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/dorm-go/dorm/drivers/sqlbase"
 	"github.com/dorm-go/dorm/migrate"
 	"github.com/dorm-go/dorm/schema"
 )
@@ -270,7 +271,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 		case *migrate.AddTable:
 			add(d.createTable(c.T, c.T.Name), "")
 			for _, ix := range c.T.Indexes {
-				add(d.createIndex(c.T.Name, ix), "")
+				add(sqlbase.CreateIndex(d, c.T.Name, ix.Name, ix.Unique, ix.Columns), "")
 			}
 		case *migrate.DropTable:
 			add("DROP TABLE "+q(c.T.Name), "")
@@ -299,7 +300,7 @@ func (d Dialect) Plan(changes []migrate.Change) (*migrate.Plan, error) {
 			}
 			for _, s := range c.Changes {
 				if x, ok := s.(*migrate.AddIndex); ok {
-					add(d.createIndex(c.To.Name, x.I), "")
+					add(sqlbase.CreateIndex(d, c.To.Name, x.I.Name, x.I.Unique, x.I.Columns), "")
 				}
 			}
 		default:
@@ -416,7 +417,7 @@ func (d Dialect) rebuild(c *migrate.ModifyTable, reason string) []migrate.Statem
 		migrate.Statement{SQL: "DROP TABLE " + q(name)},
 		migrate.Statement{SQL: "ALTER TABLE " + q(tmp) + " RENAME TO " + q(name)})
 	for _, ix := range c.To.Indexes {
-		out = append(out, migrate.Statement{SQL: d.createIndex(name, ix)})
+		out = append(out, migrate.Statement{SQL: sqlbase.CreateIndex(d, name, ix.Name, ix.Unique, ix.Columns)})
 	}
 	return out
 }
@@ -436,7 +437,7 @@ func (d Dialect) createTable(t *migrate.Table, name string) string {
 		defs = append(defs, d.columnDef(c, true))
 	}
 	if !autoPK && len(t.PrimaryKey) > 0 {
-		defs = append(defs, "PRIMARY KEY ("+quoteAll(d, t.PrimaryKey)+")")
+		defs = append(defs, "PRIMARY KEY ("+sqlbase.QuoteList(d, t.PrimaryKey)+")")
 	}
 	for _, ck := range t.Checks {
 		s := "CHECK (" + ck.Expr + ")"
@@ -450,8 +451,8 @@ func (d Dialect) createTable(t *migrate.Table, name string) string {
 		if fkName == "" {
 			fkName = t.Name + "_" + strings.Join(fk.Columns, "_") + "_foreign"
 		}
-		s := "CONSTRAINT " + q(fkName) + " FOREIGN KEY (" + quoteAll(d, fk.Columns) + ") REFERENCES " + q(fk.RefTable) +
-			" (" + quoteAll(d, fk.RefColumns) + ")"
+		s := "CONSTRAINT " + q(fkName) + " FOREIGN KEY (" + sqlbase.QuoteList(d, fk.Columns) + ") REFERENCES " + q(fk.RefTable) +
+			" (" + sqlbase.QuoteList(d, fk.RefColumns) + ")"
 		if fk.OnDelete != "" {
 			s += " ON DELETE " + fk.OnDelete
 		}
@@ -475,22 +476,6 @@ func (d Dialect) columnDef(c *migrate.Column, _ bool) string {
 		s += " DEFAULT " + *c.Default
 	}
 	return s
-}
-
-func (d Dialect) createIndex(table string, ix *migrate.Index) string {
-	what := "INDEX "
-	if ix.Unique {
-		what = "UNIQUE INDEX "
-	}
-	return "CREATE " + what + d.QuoteIdent(ix.Name) + " ON " + d.QuoteIdent(table) + " (" + quoteAll(d, ix.Columns) + ")"
-}
-
-func quoteAll(d Dialect, names []string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = d.QuoteIdent(n)
-	}
-	return strings.Join(out, ", ")
 }
 
 // historyDDL creates dorm's history table.

@@ -96,17 +96,7 @@ func concurrentUp(t *testing.T, h Harness) {
 	b := h.Reopen(t, a)
 	dir := migrate.Dir{Path: filepath.Join(t.TempDir(), "migrations")}
 	h.initMigration(t, dir)
-	var wg sync.WaitGroup
-	results := make([][]*migrate.Migration, 2)
-	errs := make([]error, 2)
-	for i, drv := range []DB{a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = (&migrate.Executor{Target: drv, Dir: dir}).Up(ctx, "")
-		}()
-	}
-	wg.Wait()
+	results, errs := UpConcurrently(ctx, dir, a, b)
 	total := 0
 	for i := range results {
 		total += len(results[i])
@@ -117,4 +107,21 @@ func concurrentUp(t *testing.T, h Harness) {
 	if total != 1 {
 		t.Errorf("the migration was applied %d times, want 1", total)
 	}
+}
+
+// UpConcurrently runs an executor's Up on dir for each target at once and returns what each
+// applied and its error.
+func UpConcurrently(ctx context.Context, dir migrate.Dir, targets ...migrate.Target) ([][]*migrate.Migration, []error) {
+	var wg sync.WaitGroup
+	results := make([][]*migrate.Migration, len(targets))
+	errs := make([]error, len(targets))
+	for i, drv := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = (&migrate.Executor{Target: drv, Dir: dir}).Up(ctx, "")
+		}()
+	}
+	wg.Wait()
+	return results, errs
 }
