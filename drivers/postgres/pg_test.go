@@ -262,3 +262,45 @@ func TestURLSchemes(t *testing.T) {
 		d.Close()
 	}
 }
+
+// TestCopy: an insert of CopyRows or more rows without generated keys goes through COPY, one
+// round trip, and every type reads back as written; a duplicate key in it is a unique
+// ConstraintError naming the entity, and nothing is written.
+func TestCopy(t *testing.T) {
+	f := open(t)
+	authors, _ := f.Seed()
+	fields := []string{"id", "createdAt", "updatedAt", "title", "description", "price", "pages", "weight", "meta", "cover", "status", "author"}
+	stamp := time.Date(2026, 11, 25, 10, 11, 12, 123456000, time.UTC)
+	rows := make([][]any, CopyRows+20)
+	for i := range rows {
+		var price, meta, cover any
+		if i%2 == 0 {
+			price, meta, cover = fmt.Sprintf("%d.%02d", i, i%100), map[string]any{"n": float64(i)}, []byte{byte(i), 0, 255}
+		}
+		rows[i] = []any{fmt.Sprintf("00000000-0000-4000-8000-%012d", i), stamp, stamp, fmt.Sprintf("book %03d", i), nil, price,
+			int64(i), 1.5, meta, cover, "published", authors[i%len(authors)]}
+	}
+	f.Rec.Reset()
+	f.Insert("Book", fields, rows...)
+	q := f.Rec.Queries()
+	if len(q) != 1 || !strings.HasPrefix(q[0], `COPY "book"`) {
+		t.Fatalf("round trips: %q", q)
+	}
+	got := f.Find(f.d, &drivers.FindOp{Entity: f.E("Book"), Fields: f.Props("Book", fields...),
+		Where: &query.Cmp{Prop: f.P("Book", "title"), Op: query.Like, Value: "book %"}, OrderBy: []drivers.Order{{Prop: f.P("Book", "title")}}})
+	if diff := cmp.Diff(rows, got); diff != "" {
+		t.Errorf("rows written by COPY (-want +got):\n%s", diff)
+	}
+	dup := make([][]any, CopyRows)
+	for i := range dup {
+		dup[i] = []any{fmt.Sprintf("10000000-0000-4000-8000-%012d", i%(CopyRows-1)), stamp, stamp, "dup", nil, nil, nil, nil, nil, nil, "draft", authors[0]}
+	}
+	err := f.d.Insert(f.Ctx, &drivers.InsertOp{Entity: f.E("Book"), Fields: f.Props("Book", fields...), Rows: dup})
+	var ce *drivers.ConstraintError
+	if !errors.As(err, &ce) || ce.Kind != drivers.Unique || ce.Entity != "Book" {
+		t.Fatalf("duplicate key in a COPY: %v", err)
+	}
+	if n, _ := f.d.Count(f.Ctx, &drivers.CountOp{Entity: f.E("Book"), Where: &query.Cmp{Prop: f.P("Book", "title"), Op: query.Eq, Value: "dup"}}); n != 0 {
+		t.Errorf("%d rows of the failed COPY were written", n)
+	}
+}

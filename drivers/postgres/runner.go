@@ -21,6 +21,7 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rows pgx.CopyFromSource) (int64, error)
 }
 
 var (
@@ -207,6 +208,9 @@ func (r *runner) Insert(ctx context.Context, op *drivers.InsertOp) error {
 	}
 	e := op.Entity
 	auto := len(e.Primary) == 1 && e.Primary[0].Autoincrement
+	if !auto && len(op.Rows) >= CopyRows && len(op.Fields) > 0 {
+		return r.copy(ctx, op)
+	}
 	stmts, err := InsertStatements(op)
 	if err != nil {
 		return err
