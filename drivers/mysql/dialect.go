@@ -186,7 +186,7 @@ func (d Dialect) Arg(p *schema.Property, v any) (any, error) { return argEncoder
 var argEncoder = sqlbase.ArgEncoder{
 	Driver:   "mysql",
 	Bool:     sqlbase.BoolAsInt,
-	DateTime: func(t time.Time) any { return t.Format(DateTimeLayout) },
+	DateTime: func(t time.Time) any { return sqlbase.FormatDateTime(t) },
 	Date:     func(t time.Time) any { return t.Format(DateLayout) },
 }
 

@@ -100,3 +100,36 @@ func BoolAsInt(b bool) any {
 	}
 	return int64(0)
 }
+
+// FormatDateTime writes t (in UTC) as "2006-01-02 15:04:05.000000", the fixed-width text that
+// SQLite and MySQL store and compare, several times faster than time.Format with that layout.
+// Years outside 0..9999 fall back to time.Format.
+func FormatDateTime(t time.Time) string {
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.Format("2006-01-02 15:04:05.000000")
+	}
+	h, mi, s := t.Clock()
+	us := t.Nanosecond() / 1000
+	var b [26]byte
+	put := func(at, v, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, int(mo), 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = ' '
+	put(11, h, 2)
+	b[13] = ':'
+	put(14, mi, 2)
+	b[16] = ':'
+	put(17, s, 2)
+	b[19] = '.'
+	put(20, us, 6)
+	return string(b[:])
+}
