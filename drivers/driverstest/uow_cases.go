@@ -591,4 +591,23 @@ var uowCases = []Case{
 			t.Errorf("%d tags after the failed batch, want 1", n)
 		}
 	}},
+	{"StaleRowInABatchWritesNothing", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		a, b := env.ORM.Fork(), env.ORM.Fork()
+		authors, err := a.Find(env.Ctx, "Author", nil, em.OrderBy("id", em.Asc))
+		must(t, err)
+		sansa, err := b.FindOne(env.Ctx, "Author", s.Sansa)
+		must(t, err)
+		must(t, sansa.Set("age", 21))
+		must(t, b.Flush(env.Ctx))
+		for _, au := range authors { // one UpdateOp of two rows, the second stale
+			must(t, au.Set("age", 99))
+		}
+		if err := a.Flush(env.Ctx); !errors.Is(err, em.ErrOptimisticLock) {
+			t.Fatalf("got %v, want ErrOptimisticLock", err)
+		}
+		if n := count(t, env, "Author", map[string]any{"age": 99}); n != 0 {
+			t.Errorf("%d authors were updated by the failed flush, want 0", n)
+		}
+	}},
 }
