@@ -162,7 +162,8 @@ func (c *Collection) addLocal(e *Entity) {
 	c.items = append(c.items, e)
 	if i := indexOf(c.removed, e); i >= 0 {
 		c.removed = append(c.removed[:i], c.removed[i+1:]...)
-	} else {
+	} else if c.prop.Kind == schema.ManyToMany {
+		// Only a m:n writes its additions (pivot rows); a 1:m's key is on the item.
 		c.added = append(c.added, e)
 	}
 	c.owner.report()

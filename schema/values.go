@@ -187,7 +187,9 @@ func Convert(t Type, values []string, v any) (any, error) {
 func ConvertProperty(p *Property, v any) (any, error) {
 	out, err := Convert(p.Type, p.Values, v)
 	if err == nil && p.Type == Decimal && out != nil {
-		out = canonicalDecimal(out.(string), p.Scale)
+		if s := out.(string); canonicalDecimal(s, p.Scale) != s {
+			out = canonicalDecimal(s, p.Scale)
+		}
 	}
 	if te, ok := err.(*TypeError); ok {
 		te.Property = p.Name

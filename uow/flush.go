@@ -153,6 +153,7 @@ func (f *flush) single() bool {
 		return false
 	}
 	meta, preset := list[0].Meta(), presetKey(list[0])
+	cols := meta.Columns()
 	for _, e := range list {
 		if e.Meta() != meta {
 			return false
@@ -163,7 +164,7 @@ func (f *flush) single() bool {
 		if presetKey(e) != preset {
 			return false
 		}
-		for _, p := range meta.Columns() {
+		for _, p := range cols {
 			if r, _ := e.Value(p).(*dynamic.Entity); r != nil && p.IsToOne() && r.Internal().State == dynamic.StateNew {
 				return false
 			}

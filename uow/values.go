@@ -1,11 +1,12 @@
 package uow
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"time"
 
 	"github.com/dorm-go/dorm/dynamic"
 	"github.com/dorm-go/dorm/schema"
-	"github.com/google/uuid"
 )
 
 // now is the clock of onCreate/onUpdate values; tests may replace it.
@@ -34,7 +35,7 @@ func applyCreateValues(e *dynamic.Entity) {
 		}
 		switch {
 		case p.OnCreate == "uuid":
-			e.SetRaw(p, uuid.NewString())
+			e.SetRaw(p, newUUID())
 		case p.OnCreate == "now" && p.Type == schema.DateTime:
 			if stamp == nil {
 				stamp = t
@@ -78,4 +79,24 @@ func columnValue(e *dynamic.Entity, p *schema.Property) any {
 		return r.ID()
 	}
 	return v
+}
+
+// newUUID returns a random (version 4) UUID in its canonical text form, with one allocation:
+// the string.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on the supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
 }

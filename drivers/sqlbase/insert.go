@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/dorm-go/dorm/drivers"
 	"github.com/dorm-go/dorm/schema"
@@ -54,15 +55,32 @@ func (r *Runner) insertMulti(ctx context.Context, op *drivers.InsertOp) error {
 		args := make([]any, 0, chunk*len(fields))
 		for start := 0; start < len(op.Rows); start += chunk {
 			end := min(start+chunk, len(op.Rows))
-			args = args[:0]
+			if r.Config.OnQuery != nil {
+				// The event keeps the arguments: each statement gets its own slice.
+				args = make([]any, 0, chunk*len(fields))
+			} else {
+				args = args[:0]
+			}
 			for _, row := range op.Rows[start:end] {
 				if len(row) != len(fields) {
 					return fmt.Errorf("sqlbase: %d values for %d fields of %s", len(row), len(fields), e.Name)
 				}
+				var prevTime time.Time
+				var prevOut any
 				for j, f := range fields {
+					// A time shared by columns of one row (the createdAt and updatedAt of a new
+					// entity) is converted once.
+					t, isTime := row[j].(time.Time)
+					if isTime && prevOut != nil && f.Type == schema.DateTime && t.Equal(prevTime) {
+						args = append(args, prevOut)
+						continue
+					}
 					a, err := r.Dialect.Arg(f, row[j])
 					if err != nil {
 						return err
+					}
+					if isTime && f.Type == schema.DateTime {
+						prevTime, prevOut = t, a
 					}
 					args = append(args, a)
 				}

@@ -134,6 +134,10 @@ func TestMultiRowInsertChunks(t *testing.T) {
 	if n := len(f.Rec.Queries()); n != 5 {
 		t.Errorf("%d round trips, want BEGIN, 3 INSERTs, COMMIT: %q", n, f.Rec.Queries())
 	}
+	// Each event keeps its own arguments: the first statement's are still rows 0..499.
+	if ev := f.Rec.Events(); len(ev) == 5 && (len(ev[1].Args) != 500 || ev[1].Args[0] != rows[0][0] || ev[1].Args[499] != rows[499][0]) {
+		t.Errorf("arguments of the first INSERT event were overwritten: %v … %v", ev[1].Args[0], ev[1].Args[len(ev[1].Args)-1])
+	}
 	for i, id := range gen {
 		got := f.Find(f.d, &drivers.FindOp{Entity: f.E("BookTag"), Fields: f.Props("BookTag", "name"),
 			Where: &query.Cmp{Prop: f.P("BookTag", "id"), Op: query.Eq, Value: id}})
