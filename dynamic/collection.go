@@ -22,7 +22,13 @@ type Collection struct {
 	// Changes since the last flush. On the owning side of a m:n they become pivot rows; on a
 	// 1:m they are the candidates for orphan removal.
 	added, removed []*Entity
+	// has indexes items once there are many, so that Contains and Add stay O(1); it is
+	// dropped (nil) whenever items change other than by an append.
+	has map[*Entity]struct{}
 }
+
+// setFrom is the size from which a collection indexes its items.
+const setFrom = 32
 
 // Owner returns the entity that holds the collection; Property the relation.
 func (c *Collection) Owner() *Entity             { return c.owner }
@@ -62,7 +68,27 @@ func (c *Collection) All() iter.Seq[*Entity] {
 }
 
 // Contains reports whether e is one of the items.
-func (c *Collection) Contains(e *Entity) bool { return c.index(e) >= 0 }
+func (c *Collection) Contains(e *Entity) bool {
+	if len(c.items) < setFrom {
+		return c.index(e) >= 0
+	}
+	if c.has == nil {
+		c.has = make(map[*Entity]struct{}, len(c.items))
+		for _, it := range c.items {
+			c.has[it] = struct{}{}
+		}
+	}
+	_, ok := c.has[e]
+	return ok
+}
+
+// appendItem appends e to the items, keeping the index.
+func (c *Collection) appendItem(e *Entity) {
+	c.items = append(c.items, e)
+	if c.has != nil {
+		c.has[e] = struct{}{}
+	}
+}
 
 func (c *Collection) index(e *Entity) int {
 	for i, it := range c.items {
@@ -156,10 +182,10 @@ func (c *Collection) unlink(e *Entity) {
 
 // addLocal adds e here only, recording the change on the side that writes it.
 func (c *Collection) addLocal(e *Entity) {
-	if c.index(e) >= 0 {
+	if c.Contains(e) {
 		return
 	}
-	c.items = append(c.items, e)
+	c.appendItem(e)
 	if i := indexOf(c.removed, e); i >= 0 {
 		c.removed = append(c.removed[:i], c.removed[i+1:]...)
 	} else if c.prop.Kind == schema.ManyToMany {
@@ -170,6 +196,7 @@ func (c *Collection) addLocal(e *Entity) {
 }
 
 func (c *Collection) removeLocal(e *Entity) {
+	c.has = nil
 	i := c.index(e)
 	if i < 0 {
 		if !c.initialized && indexOf(c.removed, e) < 0 {
@@ -200,6 +227,7 @@ func indexOf(list []*Entity, e *Entity) int {
 // Forget drops e from the items and from the changes without recording a removal (for an
 // entity whose creation was rolled back).
 func (c *Collection) Forget(e *Entity) {
+	c.has = nil
 	if i := c.index(e); i >= 0 {
 		c.items = append(c.items[:i], c.items[i+1:]...)
 	}
@@ -234,18 +262,20 @@ func (c *Collection) Hydrate(items []*Entity) {
 			merged = append(merged, e)
 		}
 	}
-	c.items = merged
+	c.items, c.has = merged, nil
 	c.initialized = true
 }
 
 // AppendLoaded appends an item while the unit of work builds a collection from rows.
-func (c *Collection) AppendLoaded(e *Entity) { c.items = append(c.items, e) }
+func (c *Collection) AppendLoaded(e *Entity) { c.appendItem(e) }
 
 // MarkInitialized marks a collection initialised after AppendLoaded calls.
 func (c *Collection) MarkInitialized() { c.initialized = true }
 
 // Reset empties the collection and marks it uninitialised (for Refresh).
-func (c *Collection) Reset() { c.items, c.added, c.removed, c.initialized = nil, nil, nil, false }
+func (c *Collection) Reset() {
+	c.items, c.added, c.removed, c.initialized, c.has = nil, nil, nil, false, nil
+}
 
 type collectionSnapshot struct {
 	c                     *Collection
@@ -259,5 +289,5 @@ func (c *Collection) snapshot() collectionSnapshot {
 }
 
 func (s collectionSnapshot) restore() {
-	s.c.items, s.c.added, s.c.removed, s.c.initialized = s.items, s.added, s.removed, s.initialized
+	s.c.items, s.c.added, s.c.removed, s.c.initialized, s.c.has = s.items, s.added, s.removed, s.initialized, nil
 }

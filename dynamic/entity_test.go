@@ -114,3 +114,30 @@ func TestToMapCutsCycles(t *testing.T) {
 		t.Errorf("cycle not cut: %#v", fav["author"])
 	}
 }
+
+// TestLargeCollection: past the size where a collection indexes its items, Add, Contains and
+// Remove stay right (and adding 10,000 books to one author is not quadratic).
+func TestLargeCollection(t *testing.T) {
+	am, bm, _ := metas(t)
+	a := dynamic.New(am)
+	books := make([]*dynamic.Entity, 10_000)
+	for i := range books {
+		books[i] = dynamic.New(bm)
+		if err := books[i].Set("author", a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := a.Collection("books")
+	if c.Len() != len(books) || !c.Contains(books[9999]) {
+		t.Fatalf("len %d, contains last %v", c.Len(), c.Contains(books[9999]))
+	}
+	c.Add(books[5]) // already there
+	c.Remove(books[5])
+	if c.Len() != len(books)-1 || c.Contains(books[5]) || books[5].Ref("author") != nil {
+		t.Errorf("after Remove: len %d, contains %v, author %v", c.Len(), c.Contains(books[5]), books[5].Ref("author"))
+	}
+	c.Add(books[5])
+	if c.Len() != len(books) || !c.Contains(books[5]) {
+		t.Errorf("after re-Add: len %d, contains %v", c.Len(), c.Contains(books[5]))
+	}
+}
