@@ -65,8 +65,11 @@ type Internal struct {
 	Initialized bool // columns loaded (false for a reference)
 	Tracker     Tracker
 	Reported    bool // Changed was called since the last flush
-	orig        []any
-	changed     []bool
+	// Visit and Inserted are scratch marks of the unit of work: the number of the flush
+	// that last visited (cascaded from) or inserted the entity.
+	Visit, Inserted uint64
+	orig            []any
+	changed         []bool
 }
 
 // New returns a detached entity of meta with no values, initialised. Persist it with an

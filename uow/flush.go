@@ -40,7 +40,8 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 	if !u.HasChanges() {
 		return nil
 	}
-	f := &flush{u: u, snaps: map[*dynamic.Entity]*dynamic.Snapshot{}, inserted: map[*dynamic.Entity]bool{}}
+	u.flushes++
+	f := &flush{u: u, id: u.flushes, snaps: map[*dynamic.Entity]*dynamic.Snapshot{}}
 	saved := [3][]*dynamic.Entity{append([]*dynamic.Entity(nil), u.news...), append([]*dynamic.Entity(nil), u.changed...), append([]*dynamic.Entity(nil), u.removed...)}
 	defer func() {
 		if err != nil {
@@ -105,7 +106,7 @@ type flush struct {
 	updates   []*dynamic.Entity
 	deletes   []*dynamic.Entity
 	pivots    []pivotChange
-	inserted  map[*dynamic.Entity]bool
+	id        uint64 // the flush number (UnitOfWork.flushes), for the marks in dynamic.Internal
 	later     []laterUpdate
 	versions  map[*dynamic.Entity]any
 }
@@ -185,14 +186,13 @@ func (f *flush) plan() error {
 	var queue []*dynamic.Entity
 	queue = append(queue, u.news...)
 	queue = append(queue, u.changed...)
-	seen := map[*dynamic.Entity]bool{}
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = queue[1:]
-		if seen[e] {
+		if e.Internal().Visit == f.id {
 			continue
 		}
-		seen[e] = true
+		e.Internal().Visit = f.id
 		st := e.Internal().State
 		if st != dynamic.StateNew && st != dynamic.StateManaged {
 			continue
@@ -392,7 +392,7 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 			row := values[k*len(fields) : (k+1)*len(fields) : (k+1)*len(fields)]
 			for n, p := range fields {
 				if p.IsToOne() {
-					if r, _ := e.Value(p).(*dynamic.Entity); r != nil && r.Internal().State == dynamic.StateNew && !f.inserted[r] {
+					if r, _ := e.Value(p).(*dynamic.Entity); r != nil && r.Internal().State == dynamic.StateNew && r.Internal().Inserted != f.id {
 						// The target is inserted later (a cycle, or a self-reference): write
 						// NULL now and the key with an UPDATE once both rows exist.
 						if !p.Nullable {
@@ -414,7 +414,7 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 				e.SetRaw(meta.Primary[0], op.Generated[k])
 				f.generated = append(f.generated, e)
 			}
-			f.inserted[e] = true
+			e.Internal().Inserted = f.id
 		}
 	}
 	if len(f.later) == 0 {

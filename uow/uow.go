@@ -26,6 +26,7 @@ type UnitOfWork struct {
 	removed  []*dynamic.Entity // to delete
 	order    *commitOrder
 	frames   []*txFrame // open transactions (Transactional), innermost last
+	flushes  uint64     // numbers the flushes, for the marks in dynamic.Internal
 }
 
 // txFrame remembers the flushes made inside one transaction, to undo them in memory when
