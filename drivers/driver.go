@@ -148,8 +148,8 @@ type CountOp struct {
 type InsertOp struct {
 	Entity    *schema.Entity
 	Fields    []*schema.Property // never the autoincrement key
-	Rows      [][]any
-	Generated []any // out: generated keys, len(Rows), when the entity has an autoincrement key
+	Rows      [][]any            // valid only during the call: the unit of work reuses them
+	Generated []any              // out: generated keys, len(Rows), when the entity has an autoincrement key
 }
 
 // UpdateOp updates rows of one entity by key.

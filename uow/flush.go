@@ -386,37 +386,61 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 		if preset { // the user chose the keys of an autoincrement column
 			fields = append([]*schema.Property{meta.Primary[0]}, fields...)
 		}
-		op := &drivers.InsertOp{Entity: meta, Fields: fields, Rows: make([][]any, len(batch))}
-		values := make([]any, len(batch)*len(fields)) // one allocation for every row
-		for k, e := range batch {
-			row := values[k*len(fields) : (k+1)*len(fields) : (k+1)*len(fields)]
-			for n, p := range fields {
-				if p.IsToOne() {
-					if r, _ := e.Value(p).(*dynamic.Entity); r != nil && r.Internal().State == dynamic.StateNew && r.Internal().Inserted != f.id {
-						// The target is inserted later (a cycle, or a self-reference): write
-						// NULL now and the key with an UPDATE once both rows exist.
-						if !p.Nullable {
-							return fmt.Errorf("dorm: cannot order the inserts of %v and %v: %s is not nullable and the relations form a cycle", e, r, p)
-						}
-						f.later = append(f.later, laterUpdate{e: e, p: p})
-						continue
-					}
-				}
-				row[n] = columnValue(e, p)
+		// Up to insertChunk rows per InsertOp, in buffers reused from one chunk to the next
+		// (the driver splits each into statements, or one COPY).
+		n := min(len(batch), insertChunk)
+		values, rows := make([]any, n*len(fields)), make([][]any, n)
+		for start := 0; start < len(batch); start += insertChunk {
+			if err := f.insertChunk(ctx, tx, meta, fields, preset, batch[start:min(start+insertChunk, len(batch))], values, rows); err != nil {
+				return err
 			}
-			op.Rows[k] = row
-		}
-		if err := tx.Insert(ctx, op); err != nil {
-			return wrapErr(err, meta)
-		}
-		for k, e := range batch {
-			if !preset && len(op.Generated) == len(batch) && len(meta.Primary) == 1 && meta.Primary[0].Autoincrement {
-				e.SetRaw(meta.Primary[0], op.Generated[k])
-				f.generated = append(f.generated, e)
-			}
-			e.Internal().Inserted = f.id
 		}
 	}
+	return f.runLater(ctx, tx)
+}
+
+// insertChunk is the number of rows of one InsertOp: large enough for a driver to batch
+// well, small enough that the rows of a big flush are not all copied at once.
+const insertChunk = 5000
+
+// insertChunk inserts part, new entities of meta, in one InsertOp built in values and rows.
+func (f *flush) insertChunk(ctx context.Context, tx drivers.Executor, meta *schema.Entity, fields []*schema.Property, preset bool,
+	part []*dynamic.Entity, values []any, rows [][]any) error {
+	op := &drivers.InsertOp{Entity: meta, Fields: fields, Rows: rows[:len(part)]}
+	for k, e := range part {
+		row := values[k*len(fields) : (k+1)*len(fields) : (k+1)*len(fields)]
+		clear(row)
+		for n, p := range fields {
+			if p.IsToOne() {
+				if r, _ := e.Value(p).(*dynamic.Entity); r != nil && r.Internal().State == dynamic.StateNew && r.Internal().Inserted != f.id {
+					// The target is inserted later (a cycle, or a self-reference): write
+					// NULL now and the key with an UPDATE once both rows exist.
+					if !p.Nullable {
+						return fmt.Errorf("dorm: cannot order the inserts of %v and %v: %s is not nullable and the relations form a cycle", e, r, p)
+					}
+					f.later = append(f.later, laterUpdate{e: e, p: p})
+					continue
+				}
+			}
+			row[n] = columnValue(e, p)
+		}
+		op.Rows[k] = row
+	}
+	if err := tx.Insert(ctx, op); err != nil {
+		return wrapErr(err, meta)
+	}
+	for k, e := range part {
+		if !preset && len(op.Generated) == len(part) && len(meta.Primary) == 1 && meta.Primary[0].Autoincrement {
+			e.SetRaw(meta.Primary[0], op.Generated[k])
+			f.generated = append(f.generated, e)
+		}
+		e.Internal().Inserted = f.id
+	}
+	return nil
+}
+
+// runLater writes the foreign keys that had to wait until their target rows existed.
+func (f *flush) runLater(ctx context.Context, tx drivers.Executor) error {
 	if len(f.later) == 0 {
 		return nil
 	}

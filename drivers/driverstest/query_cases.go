@@ -2,6 +2,7 @@ package driverstest
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -28,6 +29,31 @@ const (
 )
 
 var queryCases = []Case{
+	{"LargeFlushGetsEveryKey", func(t *testing.T, env *Env) {
+		// More rows than one InsertOp takes: the unit of work sends several, and every
+		// generated key lands on its own entity.
+		m := env.ORM.Fork()
+		pubs := make([]*dynamic.Entity, 6001)
+		for i := range pubs {
+			pubs[i] = create(t, m, "Publisher", map[string]any{"name": fmt.Sprintf("publisher %05d", i)})
+		}
+		must(t, m.Flush(env.Ctx))
+		f := env.ORM.Fork()
+		all, err := f.Find(env.Ctx, "Publisher", nil)
+		must(t, err)
+		byID := map[any]any{}
+		for _, p := range all {
+			byID[p.ID()] = p.Get("name")
+		}
+		if len(all) != len(pubs) {
+			t.Fatalf("%d rows, want %d", len(all), len(pubs))
+		}
+		for _, p := range pubs {
+			if byID[p.ID()] != p.Get("name") {
+				t.Fatalf("key %v holds %v, want %v", p.ID(), byID[p.ID()], p.Get("name"))
+			}
+		}
+	}},
 	{"FilterOperators", func(t *testing.T, env *Env) {
 		s := seed(t, env)
 		cases := []struct {
