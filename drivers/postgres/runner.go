@@ -98,16 +98,7 @@ func (r *runner) Find(ctx context.Context, op *drivers.FindOp, fn func(row []any
 			err = fmt.Errorf("postgres: %d columns for %d fields", len(vals), len(decs))
 			break
 		}
-		for i, dec := range decs {
-			if vals[i] == nil {
-				row[i] = nil
-				continue
-			}
-			if row[i], err = dec(vals[i]); err != nil {
-				break
-			}
-		}
-		if err != nil {
+		if err = sqlbase.DecodeRow(decs, vals, row); err != nil {
 			break
 		}
 		if fnErr = fn(row); fnErr != nil {

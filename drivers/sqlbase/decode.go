@@ -173,3 +173,20 @@ func Float32To64(f float32) float64 {
 	}
 	return out
 }
+
+// DecodeRow converts the scanned values raw into row with one decoder per column; NULL stays
+// nil. Every driver's Find runs it once per row.
+func DecodeRow(decs []Decoder, raw, row []any) error {
+	for i, dec := range decs {
+		if raw[i] == nil {
+			row[i] = nil
+			continue
+		}
+		v, err := dec(raw[i])
+		if err != nil {
+			return err
+		}
+		row[i] = v
+	}
+	return nil
+}

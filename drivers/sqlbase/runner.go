@@ -123,16 +123,7 @@ func (r *Runner) Find(ctx context.Context, op *drivers.FindOp, fn func(row []any
 		if err = rows.Scan(ptrs...); err != nil {
 			break
 		}
-		for i, dec := range decs {
-			if raw[i] == nil {
-				row[i] = nil
-				continue
-			}
-			if row[i], err = dec(raw[i]); err != nil {
-				break
-			}
-		}
-		if err != nil {
+		if err = DecodeRow(decs, raw, row); err != nil {
 			break
 		}
 		if fnErr = fn(row); fnErr != nil {
