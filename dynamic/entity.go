@@ -75,12 +75,52 @@ type Internal struct {
 // New returns a detached entity of meta with no values, initialised. Persist it with an
 // EntityManager to save it.
 func New(meta *schema.Entity) *Entity {
-	return &Entity{meta: meta, values: make([]any, len(meta.Properties)), in: Internal{Initialized: true}}
+	e := alloc(len(meta.Properties))
+	e.meta, e.in.Initialized = meta, true
+	return e
+}
+
+// alloc returns an entity with n values, made in one allocation with its values for the
+// common sizes: an entity is mostly its values, and a flush of thousands of new entities
+// pays for every allocation twice, once to make it and once to collect it.
+func alloc(n int) *Entity {
+	switch {
+	case n <= 8:
+		x := &struct {
+			e Entity
+			v [8]any
+		}{}
+		x.e.values = x.v[:n:n]
+		return &x.e
+	case n <= 16:
+		x := &struct {
+			e Entity
+			v [16]any
+		}{}
+		x.e.values = x.v[:n:n]
+		return &x.e
+	case n <= 24:
+		x := &struct {
+			e Entity
+			v [24]any
+		}{}
+		x.e.values = x.v[:n:n]
+		return &x.e
+	case n <= 32:
+		x := &struct {
+			e Entity
+			v [32]any
+		}{}
+		x.e.values = x.v[:n:n]
+		return &x.e
+	}
+	return &Entity{values: make([]any, n)}
 }
 
 // NewReference returns an uninitialised, managed entity that holds only its primary key.
 func NewReference(meta *schema.Entity, id any, t Tracker) *Entity {
-	e := &Entity{meta: meta, values: make([]any, len(meta.Properties)), in: Internal{State: StateManaged, Tracker: t}}
+	e := alloc(len(meta.Properties))
+	e.meta, e.in.State, e.in.Tracker = meta, StateManaged, t
 	e.setID(id)
 	return e
 }

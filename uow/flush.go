@@ -109,6 +109,8 @@ type flush struct {
 	id        uint64 // the flush number (UnitOfWork.flushes), for the marks in dynamic.Internal
 	later     []laterUpdate
 	versions  map[*dynamic.Entity]any
+	stamps    stamps
+	stamped   []*dynamic.Entity // new entities given their onCreate times by this flush
 }
 
 type pivotChange struct {
@@ -135,6 +137,9 @@ func (f *flush) undo() {
 	}
 	for _, e := range f.generated {
 		e.SetRaw(e.Meta().Primary[0], nil)
+	}
+	for _, e := range f.stamped {
+		f.stamps.unstamp(e)
 	}
 }
 
@@ -250,6 +255,9 @@ func (f *flush) plan() error {
 		// one, a rollback after the flush must be able to restore it completely.
 		if len(u.frames) > 0 {
 			f.snap(e)
+		}
+		if f.stamps.stampCreated(e) {
+			f.stamped = append(f.stamped, e)
 		}
 		if err := checkRequired(e); err != nil {
 			return err
@@ -659,6 +667,19 @@ func (f *flush) runDeletes(ctx context.Context, tx drivers.Executor) error {
 // finish marks what was written as stored.
 func (f *flush) finish() {
 	u := f.u
+	// A map that is still empty is made at the size it is about to reach: growing one to
+	// 10,000 keys a key at a time rehashes it a dozen times. The inserts come in runs of one
+	// entity.
+	for i := 0; i < len(f.inserts); {
+		meta, j := f.inserts[i].Meta(), i
+		for j < len(f.inserts) && f.inserts[j].Meta() == meta {
+			j++
+		}
+		if len(u.identity[meta]) == 0 && j-i > 8 {
+			u.identity[meta] = make(map[string]*dynamic.Entity, j-i)
+		}
+		i = j
+	}
 	for _, e := range f.inserts {
 		e.Internal().State = dynamic.StateManaged
 		u.mapOf(e.Meta())[schema.KeyString(e.ID())] = e

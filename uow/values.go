@@ -3,6 +3,7 @@ package uow
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/dorm-go/dorm/dynamic"
@@ -25,10 +26,10 @@ func timeValue(p *schema.Property, t time.Time) any {
 }
 
 // applyCreateValues fills what a new entity gets when it is persisted: generated uuids,
-// onCreate times, defaults, and the first version. Values the user set are kept.
+// defaults, and the first version. Values the user set are kept. onCreate times are set by
+// the flush that inserts the entity (stampCreated), as MikroORM runs onCreate hooks.
 func applyCreateValues(e *dynamic.Entity) {
-	t := now()
-	var stamp any // the datetime, boxed once for every property that takes it
+	var t time.Time
 	for _, p := range e.Meta().Properties {
 		if p.Kind != schema.Scalar || e.Value(p) != nil {
 			continue
@@ -36,18 +37,67 @@ func applyCreateValues(e *dynamic.Entity) {
 		switch {
 		case p.OnCreate == "uuid":
 			e.SetRaw(p, newUUID())
-		case p.OnCreate == "now" && p.Type == schema.DateTime:
-			if stamp == nil {
-				stamp = t
-			}
-			e.SetRaw(p, stamp)
 		case p.OnCreate == "now":
-			e.SetRaw(p, timeValue(p, t))
+			// set by the flush
 		case p.IsVersion:
+			if t.IsZero() && !p.Type.IsInteger() {
+				t = now()
+			}
 			e.SetRaw(p, firstVersion(p, t))
 		case p.HasDefault:
 			e.SetRaw(p, p.Default)
 		}
+	}
+}
+
+// stamps holds the onCreate times of one flush: every entity it inserts gets the same
+// time, boxed once per property type.
+type stamps struct {
+	t     time.Time
+	boxed map[schema.Type]any
+	props map[*schema.Entity][]*schema.Property // the onCreate: now properties of an entity
+}
+
+// stampCreated sets the onCreate: now properties of e that have no value and reports
+// whether it set any.
+func (s *stamps) stampCreated(e *dynamic.Entity) bool {
+	meta := e.Meta()
+	props, ok := s.props[meta]
+	if !ok {
+		for _, p := range meta.Properties {
+			if p.Kind == schema.Scalar && p.OnCreate == "now" {
+				props = append(props, p)
+			}
+		}
+		if s.props == nil {
+			s.props = map[*schema.Entity][]*schema.Property{}
+		}
+		s.props[meta] = props
+	}
+	set := false
+	for _, p := range props {
+		if e.Value(p) != nil {
+			continue
+		}
+		if s.t.IsZero() {
+			s.t = now()
+			s.boxed = map[schema.Type]any{}
+		}
+		v, ok := s.boxed[p.Type]
+		if !ok {
+			v = timeValue(p, s.t)
+			s.boxed[p.Type] = v
+		}
+		e.SetRaw(p, v)
+		set = true
+	}
+	return set
+}
+
+// unstamp takes back what stampCreated set on e.
+func (s *stamps) unstamp(e *dynamic.Entity) {
+	for _, p := range s.props[e.Meta()] {
+		e.SetRaw(p, nil)
 	}
 }
 
@@ -81,11 +131,35 @@ func columnValue(e *dynamic.Entity, p *schema.Property) any {
 	return v
 }
 
+// entropy hands out the random bytes of generated UUIDs from crypto/rand, read 4 KiB at a
+// time: one read per 256 UUIDs instead of one each (a read costs about as much as 64 bytes
+// from the buffer). Bytes are zeroed once handed out.
+var entropy struct {
+	sync.Mutex
+	buf [4096]byte
+	off int
+}
+
+func init() { entropy.off = len(entropy.buf) }
+
+func random16() (b [16]byte) {
+	entropy.Lock()
+	if entropy.off == len(entropy.buf) {
+		_, _ = rand.Read(entropy.buf[:]) // crypto/rand.Read never fails on the supported platforms
+		entropy.off = 0
+	}
+	chunk := entropy.buf[entropy.off : entropy.off+16]
+	copy(b[:], chunk)
+	clear(chunk)
+	entropy.off += 16
+	entropy.Unlock()
+	return b
+}
+
 // newUUID returns a random (version 4) UUID in its canonical text form, with one allocation:
 // the string.
 func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on the supported platforms
+	b := random16()
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte

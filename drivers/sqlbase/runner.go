@@ -42,6 +42,8 @@ type Runner struct {
 	Atomic func(ctx context.Context, fn func(r *Runner) error) error
 	// Multi, when Rows > 0, makes Insert use multi-row INSERT statements (see MultiInsert).
 	Multi MultiInsert
+
+	raw *rawCache // what raw multi-row inserts keep on the connection
 }
 
 var _ drivers.Executor = (*Runner)(nil)

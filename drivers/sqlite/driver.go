@@ -80,8 +80,9 @@ func OpenDSN(ctx context.Context, dsn string, cfg drivers.Config) (*Driver, erro
 }
 
 // multiInsert: measured on SQLite (bench P1), 500-row INSERT statements are faster than a
-// prepared statement executed per row. last_insert_rowid() is the key of the last row.
-var multiInsert = sqlbase.MultiInsert{Rows: 500, MaxParams: 32766}
+// prepared statement executed per row. last_insert_rowid() is the key of the last row. In a
+// transaction the statements run on the driver's connection (Raw).
+var multiInsert = sqlbase.MultiInsert{Rows: 500, MaxParams: 32766, Raw: true}
 
 // DB returns the underlying database/sql handle.
 func (d *Driver) DB() *sql.DB { return d.db }
@@ -105,13 +106,27 @@ func (d *Driver) begin(ctx context.Context, opts drivers.TxOptions) (*Tx, error)
 	if opts.Isolation != drivers.DefaultIsolation && opts.Isolation != drivers.Serializable {
 		return nil, &drivers.NotSupportedError{Driver: "sqlite", Feature: "isolation levels other than serializable"}
 	}
+	// The transaction runs on a connection of its own with BEGIN and COMMIT as statements,
+	// rather than as a *sql.Tx, so that inserts can reach the driver's connection through
+	// (*sql.Conn).Raw (see sqlbase.MultiInsert.Raw).
 	start := time.Now()
-	stx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: opts.ReadOnly})
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		d.cfg.Emit(ctx, "BEGIN", nil, start, err)
+		return nil, &drivers.ConnError{Err: err}
+	}
+	begin := "BEGIN IMMEDIATE"
+	if opts.ReadOnly {
+		begin = "BEGIN DEFERRED"
+	}
+	_, err = conn.ExecContext(ctx, begin)
+	err = Dialect{}.Error(err)
 	d.cfg.Emit(ctx, "BEGIN", nil, start, err)
 	if err != nil {
+		conn.Close()
 		return nil, err
 	}
-	return newTx(stx, &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg, Multi: multiInsert}, d.cfg), nil
+	return newTx(conn, true, d.cfg), nil
 }
 
 // atomic is the Runner's Atomic: fn in a transaction, committed when fn succeeds.
@@ -168,12 +183,13 @@ func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) (err erro
 		}
 	}()
 	start := time.Now()
-	stx, err := conn.BeginTx(ctx, nil)
+	_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	err = Dialect{}.Error(err)
 	d.cfg.Emit(ctx, "BEGIN", nil, start, err)
 	if err != nil {
 		return err
 	}
-	t := newTx(stx, &sqlbase.Runner{Dialect: Dialect{}, Conn: stx, Config: d.cfg, Multi: multiInsert}, d.cfg)
+	t := newTx(conn, false, d.cfg)
 	for _, s := range stmts {
 		if _, err := t.Exec(ctx, "", s, nil); err != nil {
 			_ = t.Rollback(ctx)
@@ -189,14 +205,33 @@ type Tx struct {
 	st sqlbase.TxState
 }
 
-// newTx returns the transaction stx, run by r.
-func newTx(stx *sql.Tx, r *sqlbase.Runner, cfg drivers.Config) *Tx {
+// newTx returns the transaction begun on conn; own says that ending it closes conn (returns
+// it to the pool).
+func newTx(conn *sql.Conn, own bool, cfg drivers.Config) *Tx {
+	r := &sqlbase.Runner{Dialect: Dialect{}, Conn: conn, Config: cfg, Multi: multiInsert}
+	end := func(ctx context.Context, stmt string) error {
+		r.ReleaseRaw()
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), stmt)
+		if err != nil && stmt == "COMMIT" {
+			// A COMMIT that failed (SQLITE_BUSY) leaves the transaction open: roll it back,
+			// as database/sql's Tx does, so that the connection is clean.
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		if own {
+			if err != nil {
+				// The connection may still be inside a transaction: do not pool it.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+			conn.Close()
+		}
+		return r.Dialect.Error(err)
+	}
 	return &Tx{Runner: r, st: sqlbase.NewTxState(&sqlbase.TxHooks{
 		ErrDone:  sql.ErrTxDone,
 		Config:   cfg,
 		Exec:     sqlbase.ExecHook(r),
-		Commit:   func(context.Context) error { return r.Dialect.Error(stx.Commit()) },
-		Rollback: func(context.Context) error { return stx.Rollback() },
+		Commit:   func(ctx context.Context) error { return end(ctx, "COMMIT") },
+		Rollback: func(ctx context.Context) error { return end(ctx, "ROLLBACK") },
 	})}
 }
 
