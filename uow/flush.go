@@ -110,7 +110,7 @@ type flush struct {
 	later     []laterUpdate
 	versions  map[*dynamic.Entity]any
 	stamps    stamps
-	stamped   []*dynamic.Entity // new entities given their onCreate times by this flush
+	stamped   []*dynamic.Entity // new entities given onCreate times by this flush
 }
 
 type pivotChange struct {
@@ -139,7 +139,7 @@ func (f *flush) undo() {
 		e.SetRaw(e.Meta().Primary[0], nil)
 	}
 	for _, e := range f.stamped {
-		f.stamps.unstamp(e)
+		f.stamps.unstamp(e, f.u.info(e.Meta()).onCreateNow)
 	}
 }
 
@@ -202,10 +202,7 @@ func (f *flush) plan() error {
 		if st != dynamic.StateNew && st != dynamic.StateManaged {
 			continue
 		}
-		for _, p := range e.Meta().Properties {
-			if !p.IsRelation() {
-				continue
-			}
+		for _, p := range u.info(e.Meta()).relations {
 			if p.IsToOne() {
 				if r, _ := e.Value(p).(*dynamic.Entity); r != nil {
 					if err := f.cascade(e, p, r, &queue); err != nil {
@@ -256,10 +253,11 @@ func (f *flush) plan() error {
 		if len(u.frames) > 0 {
 			f.snap(e)
 		}
-		if f.stamps.stampCreated(e) {
+		mi := u.info(e.Meta())
+		if f.stamps.stampCreated(e, mi.onCreateNow) {
 			f.stamped = append(f.stamped, e)
 		}
-		if err := checkRequired(e); err != nil {
+		if err := checkRequired(e, mi.required); err != nil {
 			return err
 		}
 		f.planPivots(e, true)
@@ -313,10 +311,11 @@ func (f *flush) cascade(e *dynamic.Entity, p *schema.Property, r *dynamic.Entity
 	return nil
 }
 
-// checkRequired reports a non-nullable column without a value before anything is written.
-func checkRequired(e *dynamic.Entity) error {
-	for _, p := range e.Meta().Properties {
-		if !p.HasColumn() || p.Nullable || p.Autoincrement || e.Value(p) != nil {
+// checkRequired reports a non-nullable column (of required, see metaInfo) without a value
+// before anything is written.
+func checkRequired(e *dynamic.Entity, required []*schema.Property) error {
+	for _, p := range required {
+		if e.Value(p) != nil {
 			continue
 		}
 		if p.IsToOne() {
@@ -329,10 +328,7 @@ func checkRequired(e *dynamic.Entity) error {
 
 // planPivots records pivot rows to write for the owning m:n collections of e.
 func (f *flush) planPivots(e *dynamic.Entity, isNew bool) {
-	for _, p := range e.Meta().Properties {
-		if p.Kind != schema.ManyToMany || !p.Owner {
-			continue
-		}
+	for _, p := range f.u.info(e.Meta()).pivotOwners {
 		c := e.LoadedCollection(p)
 		if c == nil {
 			continue
@@ -686,7 +682,7 @@ func (f *flush) finish() {
 	}
 	synced := func(e *dynamic.Entity) {
 		e.Synced()
-		for _, p := range e.Meta().Properties {
+		for _, p := range u.info(e.Meta()).toMany {
 			if c := e.LoadedCollection(p); c != nil {
 				c.Synced()
 			}

@@ -21,6 +21,9 @@ type UnitOfWork struct {
 	reg      *schema.Registry
 	loader   Loader
 	identity map[*schema.Entity]map[string]*dynamic.Entity
+	infos    map[*schema.Entity]*metaInfo // see info
+	lastMeta *schema.Entity
+	last     *metaInfo
 	news     []*dynamic.Entity // persisted, not yet inserted, in persist order
 	changed  []*dynamic.Entity // reported a change since the last flush
 	removed  []*dynamic.Entity // to delete
@@ -267,7 +270,7 @@ func (u *UnitOfWork) persistNew(e *dynamic.Entity) error {
 	if in.Tracker != nil && in.Tracker != u {
 		return fmt.Errorf("dorm: %v belongs to another EntityManager", e)
 	}
-	applyCreateValues(e)
+	applyCreateValues(e, u.info(e.Meta()).onPersist)
 	if id := e.ID(); id != nil {
 		if prev, ok := u.Lookup(e.Meta(), id); ok && prev != e {
 			return fmt.Errorf("dorm: %s with key %v is already managed by this EntityManager", e.Entity(), id)

@@ -28,17 +28,17 @@ func timeValue(p *schema.Property, t time.Time) any {
 // applyCreateValues fills what a new entity gets when it is persisted: generated uuids,
 // defaults, and the first version. Values the user set are kept. onCreate times are set by
 // the flush that inserts the entity (stampCreated), as MikroORM runs onCreate hooks.
-func applyCreateValues(e *dynamic.Entity) {
+//
+// props are the entity's scalars that Persist fills in (metaInfo.onPersist).
+func applyCreateValues(e *dynamic.Entity, props []*schema.Property) {
 	var t time.Time
-	for _, p := range e.Meta().Properties {
-		if p.Kind != schema.Scalar || e.Value(p) != nil {
+	for _, p := range props {
+		if e.Value(p) != nil {
 			continue
 		}
 		switch {
 		case p.OnCreate == "uuid":
 			e.SetRaw(p, newUUID())
-		case p.OnCreate == "now":
-			// set by the flush
 		case p.IsVersion:
 			if t.IsZero() && !p.Type.IsInteger() {
 				t = now()
@@ -55,25 +55,11 @@ func applyCreateValues(e *dynamic.Entity) {
 type stamps struct {
 	t     time.Time
 	boxed map[schema.Type]any
-	props map[*schema.Entity][]*schema.Property // the onCreate: now properties of an entity
 }
 
-// stampCreated sets the onCreate: now properties of e that have no value and reports
-// whether it set any.
-func (s *stamps) stampCreated(e *dynamic.Entity) bool {
-	meta := e.Meta()
-	props, ok := s.props[meta]
-	if !ok {
-		for _, p := range meta.Properties {
-			if p.Kind == schema.Scalar && p.OnCreate == "now" {
-				props = append(props, p)
-			}
-		}
-		if s.props == nil {
-			s.props = map[*schema.Entity][]*schema.Property{}
-		}
-		s.props[meta] = props
-	}
+// stampCreated sets the properties of props (an entity's onCreate: now properties) that
+// have no value, and reports whether it set any.
+func (s *stamps) stampCreated(e *dynamic.Entity, props []*schema.Property) bool {
 	set := false
 	for _, p := range props {
 		if e.Value(p) != nil {
@@ -94,10 +80,13 @@ func (s *stamps) stampCreated(e *dynamic.Entity) bool {
 	return set
 }
 
-// unstamp takes back what stampCreated set on e.
-func (s *stamps) unstamp(e *dynamic.Entity) {
-	for _, p := range s.props[e.Meta()] {
-		e.SetRaw(p, nil)
+// unstamp takes back what stampCreated set on e: the properties of props that hold this
+// flush's time (taken during the flush, so no value set before it can be the same).
+func (s *stamps) unstamp(e *dynamic.Entity, props []*schema.Property) {
+	for _, p := range props {
+		if v := e.Value(p); v != nil && dynamic.Equal(v, s.boxed[p.Type]) {
+			e.SetRaw(p, nil)
+		}
 	}
 }
 
