@@ -91,6 +91,12 @@ func mysqlScratch(t *testing.T) string {
 
 // TestDemoOnPostgres and TestDemoOnMySQL run the walkthrough on a database of their own.
 func TestDemoOnPostgres(t *testing.T) { runDemoTest(t, postgresScratch(t)) }
+
+// TestSchemaDumpOnServers: the --dump scripts of PostgreSQL and MySQL run on their server.
+func TestSchemaDumpOnServers(t *testing.T) {
+	t.Run("postgres", func(t *testing.T) { dumpRoundTrip(t, postgresScratch(t)) })
+	t.Run("mysql", func(t *testing.T) { dumpRoundTrip(t, mysqlScratch(t)) })
+}
 func TestDemoOnMySQL(t *testing.T)    { runDemoTest(t, mysqlScratch(t)) }
 
 // TestGenerateOnServers: entity files generated from a database dorm created load back, show

@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dorm-go/dorm/em"
 	"github.com/dorm-go/dorm/loader"
+	"github.com/dorm-go/dorm/migrate"
 )
-
-// errDumpUnsupported is the error of --dump: the drivers cannot yet render their DDL without
-// running it (that comes with the migrate package).
-var errDumpUnsupported = errors.New("--dump is not supported yet")
 
 func newSchemaCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -43,7 +40,7 @@ func newSchemaActionCmd(name, short string, action func(context.Context, *em.Sch
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dump {
-				return errDumpUnsupported
+				return dumpSchema(cmd, name)
 			}
 			dir, err := schemasDir(cmd)
 			if err != nil {
@@ -76,6 +73,46 @@ func newSchemaActionCmd(name, short string, action func(context.Context, *em.Sch
 	}
 	addSchemasFlag(cmd)
 	addDBFlag(cmd)
-	cmd.Flags().BoolVar(&dump, "dump", false, "print the DDL instead of running it (not supported yet)")
+	cmd.Flags().BoolVar(&dump, "dump", false, "print the DDL for the dialect of --db instead of running it (no connection)")
 	return cmd
+}
+
+// dumpSchema prints the statements that create (or drop) the schema of the entity files in
+// an empty database (or one holding exactly that schema), in the SQL of --db's scheme,
+// without connecting to it: the plan of the migration differ from nothing to the entity
+// files, or back.
+func dumpSchema(cmd *cobra.Command, action string) error {
+	reg, err := loadSchemas(cmd)
+	if err != nil {
+		return err
+	}
+	url, err := databaseURL(cmd)
+	if err != nil {
+		return err
+	}
+	d, ok := migrate.DialectFor(url)
+	if !ok {
+		return fmt.Errorf("schema %s --dump: no SQL dialect for %q (sqlite:, postgres://, mysql://, mariadb://)", action, url)
+	}
+	want, err := migrate.FromRegistry(reg, d)
+	if err != nil {
+		return err
+	}
+	from, to := &migrate.Schema{}, want
+	if action == "drop" {
+		from, to = want, &migrate.Schema{}
+	}
+	changes, err := migrate.Diff(from, to, migrate.DiffOptions{Dialect: d})
+	if err != nil {
+		return err
+	}
+	plan, err := d.Plan(changes)
+	if err != nil {
+		return err
+	}
+	scheme, _, _ := strings.Cut(url, ":")
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "-- dorm schema %s --dump: %d entities, %s SQL; nothing was run\n", action, len(reg.Entities()), scheme)
+	fmt.Fprint(out, plan.SQL())
+	return nil
 }
