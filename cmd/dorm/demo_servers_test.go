@@ -97,7 +97,7 @@ func TestSchemaDumpOnServers(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) { dumpRoundTrip(t, postgresScratch(t)) })
 	t.Run("mysql", func(t *testing.T) { dumpRoundTrip(t, mysqlScratch(t)) })
 }
-func TestDemoOnMySQL(t *testing.T)    { runDemoTest(t, mysqlScratch(t)) }
+func TestDemoOnMySQL(t *testing.T) { runDemoTest(t, mysqlScratch(t)) }
 
 // TestGenerateOnServers: entity files generated from a database dorm created load back, show
 // no diff against it, and come out the same twice.
