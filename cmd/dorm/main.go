@@ -2,8 +2,8 @@
 // schema they describe, and replays the MikroORM walkthrough as a demo.
 //
 //	dorm validate      [--schemas DIR]
-//	dorm schema create [--schemas DIR] [--db URL]
-//	dorm schema drop   [--schemas DIR] [--db URL]
+//	dorm schema create [--schemas DIR] [--db URL] [--dump]
+//	dorm schema drop   [--schemas DIR] [--db URL] [--dump]
 //	dorm schema update|diff [--schemas DIR] [--db URL] [--dump] [--allow-destructive] [--json]
 //	dorm migrate create [--name NAME] [--offline] | up [--to V] | down [--steps N] | status
 //	dorm generate entities [--db URL] --out DIR
