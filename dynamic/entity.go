@@ -86,35 +86,25 @@ func New(meta *schema.Entity) *Entity {
 func alloc(n int) *Entity {
 	switch {
 	case n <= 8:
-		x := &struct {
-			e Entity
-			v [8]any
-		}{}
-		x.e.values = x.v[:n:n]
-		return &x.e
+		return allocWith(n, func(v *[8]any) []any { return v[:] })
 	case n <= 16:
-		x := &struct {
-			e Entity
-			v [16]any
-		}{}
-		x.e.values = x.v[:n:n]
-		return &x.e
+		return allocWith(n, func(v *[16]any) []any { return v[:] })
 	case n <= 24:
-		x := &struct {
-			e Entity
-			v [24]any
-		}{}
-		x.e.values = x.v[:n:n]
-		return &x.e
+		return allocWith(n, func(v *[24]any) []any { return v[:] })
 	case n <= 32:
-		x := &struct {
-			e Entity
-			v [32]any
-		}{}
-		x.e.values = x.v[:n:n]
-		return &x.e
+		return allocWith(n, func(v *[32]any) []any { return v[:] })
 	}
 	return &Entity{values: make([]any, n)}
+}
+
+// allocWith allocates an entity with an array V of values behind it and takes its first n.
+func allocWith[V any](n int, slice func(*V) []any) *Entity {
+	x := &struct {
+		e Entity
+		v V
+	}{}
+	x.e.values = slice(&x.v)[:n:n]
+	return &x.e
 }
 
 // NewReference returns an uninitialised, managed entity that holds only its primary key.

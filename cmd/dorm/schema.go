@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dorm-go/dorm/em"
-	"github.com/dorm-go/dorm/loader"
 	"github.com/dorm-go/dorm/migrate"
 )
 
@@ -42,18 +41,14 @@ func newSchemaActionCmd(name, short string, action func(context.Context, *em.Sch
 			if dump {
 				return dumpSchema(cmd, name)
 			}
-			dir, err := schemasDir(cmd)
+			reg, err := loadSchemas(cmd)
 			if err != nil {
 				return err
 			}
+			dir, _ := schemasDir(cmd) // resolved by loadSchemas already
 			url, err := databaseURL(cmd)
 			if err != nil {
 				return err
-			}
-			reg, err := loader.LoadDir(dir)
-			if err != nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), err)
-				return &exitError{code: 1}
 			}
 			ctx := cmd.Context()
 			orm, err := em.Open(ctx, em.Config{Registry: reg, URL: url})
