@@ -143,29 +143,77 @@ func (e *Entity) Init(ctx context.Context) error {
 func (e *Entity) ID() any {
 	pk := e.meta.Primary
 	if len(pk) == 1 {
-		return e.values[pk[0].Index]
+		return KeyValue(e.values[pk[0].Index])
 	}
 	out := make([]any, len(pk))
 	for i, p := range pk {
-		if e.values[p.Index] == nil {
+		v := KeyValue(e.values[p.Index])
+		if v == nil {
 			return nil
 		}
-		out[i] = e.values[p.Index]
+		out[i] = v
 	}
 	return out
 }
 
+// KeyValue is the key value of what a primary key property holds: the value itself, or for
+// a relation in the key the key of the referenced entity (nil while that is not known).
+func KeyValue(v any) any {
+	if r, ok := v.(*Entity); ok {
+		if r == nil {
+			return nil
+		}
+		return r.ID()
+	}
+	return v
+}
+
+// ConvertKeyPart converts a value given for the primary key property p (from a key or a
+// filter): a relation in the key takes the referenced entity, or its key.
+func ConvertKeyPart(p *schema.Property, v any) (any, error) {
+	if r, ok := v.(*Entity); ok && p.IsRelation() {
+		if r == nil || r.meta != p.Target {
+			return nil, &schema.TypeError{Entity: p.Entity.Name, Property: p.Name, Expected: p.Target.Name + " or its key", Got: fmt.Sprintf("%v", v)}
+		}
+		id := r.ID()
+		if id == nil {
+			return nil, fmt.Errorf("dorm: %s.%s: %v has no key yet (flush it first)", p.Entity.Name, p.Name, r)
+		}
+		return id, nil
+	}
+	return schema.ConvertProperty(p, v)
+}
+
+// setID sets the primary key; a relation in the key gets a reference to the entity with
+// that key, from the tracker.
 func (e *Entity) setID(id any) {
 	pk := e.meta.Primary
 	if len(pk) == 1 {
-		e.values[pk[0].Index] = id
+		e.values[pk[0].Index] = e.keyPartValue(pk[0], id)
 		return
 	}
 	if parts, ok := id.([]any); ok && len(parts) == len(pk) {
 		for i, p := range pk {
-			e.values[p.Index] = parts[i]
+			e.values[p.Index] = e.keyPartValue(p, parts[i])
 		}
 	}
+}
+
+func (e *Entity) keyPartValue(p *schema.Property, v any) any {
+	if !p.IsRelation() || v == nil {
+		return v
+	}
+	if r, ok := v.(*Entity); ok {
+		return r
+	}
+	if e.in.Tracker == nil {
+		return nil
+	}
+	r, err := e.in.Tracker.Reference(p.Target, v)
+	if err != nil {
+		return nil
+	}
+	return r
 }
 
 // Get returns the value of a property: a scalar, a *Entity for a to-one relation (nil when
@@ -270,6 +318,9 @@ func (e *Entity) SetProperty(p *schema.Property, v any) error {
 		ref, err := e.refValue(p, v)
 		if err != nil {
 			return err
+		}
+		if p.Primary && e.in.State == StateManaged && e.values[p.Index] != entityOrNil(ref) {
+			return fmt.Errorf("dorm: %s.%s: the primary key of a managed entity cannot change", e.meta.Name, p.Name)
 		}
 		e.setRef(p, ref, true)
 		return nil

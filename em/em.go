@@ -190,18 +190,13 @@ func (m *EntityManager) Reference(entity string, id any) (*dynamic.Entity, error
 	if e, ok := m.uow.Lookup(meta, key); ok {
 		return e, nil
 	}
-	if len(meta.Primary) == 1 {
-		return m.uow.Reference(meta, key)
-	}
-	h := m.uow.Hydrator(meta, meta.Primary)
-	e := h.Row(key.([]any))
-	return e, nil
+	return m.uow.Reference(meta, key)
 }
 
 // convertKey converts a primary key value (a scalar, or []any for a composite key).
 func convertKey(meta *schema.Entity, id any) (any, error) {
 	if len(meta.Primary) == 1 {
-		k, err := schema.ConvertProperty(meta.Primary[0], id)
+		k, err := dynamic.ConvertKeyPart(meta.Primary[0], id)
 		if err == nil && k == nil {
 			err = fmt.Errorf("dorm: %s: the key is nil", meta.Name)
 		}
@@ -213,7 +208,7 @@ func convertKey(meta *schema.Entity, id any) (any, error) {
 	}
 	out := make([]any, len(parts))
 	for i, p := range meta.Primary {
-		v, err := schema.ConvertProperty(p, parts[i])
+		v, err := dynamic.ConvertKeyPart(p, parts[i])
 		if err != nil {
 			return nil, err
 		}

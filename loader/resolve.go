@@ -266,9 +266,6 @@ func (r *resolver) relation(ps *propState) {
 			r.errorf(f.keyPos(k), "%s: %s only applies to scalar properties", p, k)
 		}
 	}
-	if p.Primary {
-		r.errorf(f.keyPos("primary"), "%s: a relation as primary key is not supported", p)
-	}
 	p.TargetName = f.str("entity")
 	p.MappedBy = f.str("mappedBy")
 	p.InversedBy = f.str("inversedBy")
@@ -314,6 +311,10 @@ func (r *resolver) relation(ps *propState) {
 	}
 	if p.Kind == schema.OneToOne && p.Owner {
 		p.Unique = true
+	}
+	if p.Primary && !ps.bad && !p.HasColumn() {
+		r.errorf(f.keyPos("primary"), "%s: a relation in the primary key must hold its join column: a m:1 or the owning side of a 1:1, not a %s", p, kindSide(p))
+		p.Primary = false
 	}
 	col := p.HasColumn() && !ps.bad
 	for _, k := range []string{"nullable", "unique", "index", "renamedFrom"} {
@@ -374,8 +375,8 @@ func (r *resolver) primary(es *entState) {
 	relPrimary := false
 	for _, ps := range es.props {
 		p, f := ps.p, ps.f
-		if p.Primary && p.IsRelation() {
-			relPrimary = true
+		if p.Primary && p.IsRelation() && ps.bad {
+			relPrimary = true // reported on the relation
 			continue
 		}
 		if p.Primary {
@@ -439,6 +440,9 @@ func (r *resolver) target(ps *propState) {
 		return
 	}
 	p.Target = t
+	if !p.HasColumn() && p.Kind != schema.ManyToMany {
+		return // an inverse side (1:m, 1:1 mappedBy) refers to t by t's own join column
+	}
 	switch len(t.Primary) {
 	case 0:
 		ps.bad = true // reported on t
@@ -450,6 +454,11 @@ func (r *resolver) target(ps *propState) {
 		return
 	}
 	pk := t.Primary[0]
+	if pk.IsRelation() {
+		r.errorf(f.valPos("entity"), "%s: relations to an entity whose primary key is a relation are not supported yet (%s's key is %s)", p, t.Name, pk)
+		ps.bad = true
+		return
+	}
 	if r.isBad(pk) {
 		ps.bad = true
 		return
@@ -471,6 +480,11 @@ func (r *resolver) target(ps *propState) {
 			return
 		}
 		own := e.Primary[0]
+		if own.IsRelation() {
+			r.errorf(p.Pos, "%s: a m:n on an entity whose primary key is a relation is not supported yet", p)
+			ps.bad = true
+			return
+		}
 		if r.isBad(own) {
 			ps.bad = true
 			return
@@ -696,4 +710,15 @@ func (r *resolver) indexes(es *entState, key string, names map[string]schema.Pos
 			e.Indexes = append(e.Indexes, idx)
 		}
 	}
+}
+
+// kindSide names a relation's kind and, for a 1:1 or m:n, its side.
+func kindSide(p *schema.Property) string {
+	switch {
+	case p.Kind == schema.OneToOne && !p.Owner:
+		return "1:1 inverse side (mappedBy)"
+	case p.Kind == schema.ManyToMany:
+		return "m:n"
+	}
+	return p.Kind.String()
 }

@@ -267,6 +267,16 @@ func (g *generator) scalars(e *genEntity) {
 	}
 }
 
+// keyedByRelation reports whether t's primary key is a single column that is a foreign key
+// to an entity: it becomes a relation in the key, which relations cannot target yet.
+func (g *generator) keyedByRelation(t *Table) bool {
+	if len(t.PrimaryKey) != 1 {
+		return false
+	}
+	fk := fkOn(t, t.PrimaryKey[0])
+	return fk != nil && len(fk.Columns) == 1 && g.byTable[fk.RefTable] != nil
+}
+
 // foreignKeys turns each single-column foreign key to the primary key of an entity into a
 // m:1, with a 1:m on the target; the others stay scalars, with a warning.
 func (g *generator) foreignKeys(e *genEntity) {
@@ -294,8 +304,8 @@ func (g *generator) foreignKeys(e *genEntity) {
 			continue
 		}
 		p := e.byCol[col]
-		if p.primary {
-			g.warn(t.Name, col, "%s, but a primary key cannot be a relation: the column stays a scalar", what)
+		if g.keyedByRelation(target.table) {
+			g.warn(t.Name, col, "%s, whose primary key is itself a foreign key: relations to an entity keyed by a relation are not supported yet, the column stays a scalar", what)
 			continue
 		}
 		g.toManyToOne(e, p, fk, target, perTarget[fk.RefTable] > 1)
@@ -347,12 +357,11 @@ func (g *generator) toManyToOne(e *genEntity, p *genProp, fk *ForeignKey, target
 	if a := normAction(strings.ToUpper(fk.OnUpdate)); a != "" {
 		g.warn(t.Name, c.Name, "ON UPDATE %s cannot be expressed", fk.OnUpdate)
 	}
-	// The inverse side: Author.books for Book.author; Author.mentorAuthors when author has
-	// several foreign keys to the same table. None to an entity with a composite key, which
-	// relations cannot target yet.
-	if len(t.PrimaryKey) != 1 {
-		return
+	if p.primary {
+		p.noAutoinc = false // a relation's key comes from its target
 	}
+	// The inverse side: Author.books for Book.author; Author.mentorAuthors when author has
+	// several foreign keys to the same table.
 	var names []string
 	if !several {
 		names = append(names, lowerFirst(plural(e.name)))
@@ -1029,6 +1038,9 @@ func (g *generator) keys(e *genEntity, p *genProp) []string {
 		}
 		if p.emitInvJoin {
 			add("inverseJoinColumn", yamlString(p.inverseJoin))
+		}
+		if p.primary {
+			add("primary", "true")
 		}
 		if p.relationNull {
 			add("nullable", "true")

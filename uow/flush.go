@@ -599,11 +599,11 @@ func contains(ps []*schema.Property, p *schema.Property) bool {
 func keyOf(e *dynamic.Entity) any {
 	pk := e.Meta().Primary
 	if len(pk) == 1 {
-		return e.Original(pk[0])
+		return dynamic.KeyValue(e.Original(pk[0]))
 	}
 	out := make([]any, len(pk))
 	for i, p := range pk {
-		out[i] = e.Original(p)
+		out[i] = dynamic.KeyValue(e.Original(p))
 	}
 	return out
 }

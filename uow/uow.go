@@ -107,11 +107,27 @@ func (u *UnitOfWork) Changed(e *dynamic.Entity) {
 }
 
 // Reference implements dynamic.Tracker: the managed entity with that key, or a new reference.
+// A composite key is a []any with a value for each key property.
 func (u *UnitOfWork) Reference(meta *schema.Entity, id any) (*dynamic.Entity, error) {
 	if len(meta.Primary) != 1 {
-		return nil, fmt.Errorf("dorm: %s has a composite key: pass the key as []any", meta.Name)
+		parts, ok := id.([]any)
+		if !ok || len(parts) != len(meta.Primary) {
+			return nil, fmt.Errorf("dorm: %s has a composite key of %d properties: pass []any with one value each, got %T", meta.Name, len(meta.Primary), id)
+		}
+		key := make([]any, len(parts))
+		for i, p := range meta.Primary {
+			v, err := dynamic.ConvertKeyPart(p, parts[i])
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				return nil, fmt.Errorf("dorm: a reference to %s needs a key, got nil for %s", meta.Name, p.Name)
+			}
+			key[i] = v
+		}
+		return u.ref(meta, key), nil
 	}
-	key, err := schema.ConvertProperty(meta.Primary[0], id)
+	key, err := dynamic.ConvertKeyPart(meta.Primary[0], id)
 	if err != nil {
 		return nil, err
 	}

@@ -136,5 +136,6 @@ func Cases() []Case {
 	out = append(out, uowCases...)
 	out = append(out, relationCases...)
 	out = append(out, queryCases...)
+	out = append(out, keyCases...)
 	return out
 }
