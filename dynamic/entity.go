@@ -233,6 +233,9 @@ func (e *Entity) Lookup(name string) (any, bool) {
 	if p.IsToMany() {
 		return e.collection(p), true
 	}
+	if p.Kind == schema.Embedded {
+		return e.embeddedValue(p, false), true
+	}
 	v := e.values[p.Index]
 	if p.IsToOne() {
 		if v == nil {
@@ -240,6 +243,72 @@ func (e *Entity) Lookup(name string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// embeddedValue returns the value of the embedded property p: a new map of its fields by
+// their names in the embeddable (hidden ones left out when serialising), or nil when p is
+// nullable and every field is nil.
+func (e *Entity) embeddedValue(p *schema.Property, serialising bool) any {
+	out := make(map[string]any, len(p.Fields))
+	set := false
+	for _, f := range p.Fields {
+		v := e.values[f.Index]
+		set = set || v != nil
+		if serialising && f.Hidden {
+			continue
+		}
+		out[f.FieldName()] = v
+	}
+	if !set && p.Nullable {
+		return nil
+	}
+	return out
+}
+
+// setEmbedded sets every field of the embedded property p from v: a map by field name
+// (a field it leaves out becomes nil), or nil for none (p must be nullable). Nothing is set
+// when any value is wrong.
+func (e *Entity) setEmbedded(p *schema.Property, v any) error {
+	var m map[string]any
+	switch x := v.(type) {
+	case nil:
+		if !p.Nullable {
+			return &schema.TypeError{Entity: e.meta.Name, Property: p.Name, Expected: "a map of " + p.Target.Name + "'s properties", Got: "nil", Reason: "the property is not nullable"}
+		}
+	case map[string]any:
+		m = x
+	default:
+		return &schema.TypeError{Entity: e.meta.Name, Property: p.Name, Expected: "a map of " + p.Target.Name + "'s properties (map[string]any)", Got: fmt.Sprintf("%T", v)}
+	}
+	for k := range m {
+		if _, ok := e.meta.Property(p.Name + "." + k); !ok {
+			return &UnknownPropertyError{Entity: e.meta.Name, Property: p.Name + "." + k}
+		}
+	}
+	vals := make([]any, len(p.Fields))
+	for i, f := range p.Fields {
+		fv := m[f.FieldName()]
+		if m == nil {
+			fv = nil
+		}
+		cv, err := schema.ConvertProperty(f, fv)
+		if err != nil {
+			return err
+		}
+		if cv == nil && m != nil && !f.Nullable && !f.HasDefault {
+			return &schema.TypeError{Entity: e.meta.Name, Property: f.Name, Expected: f.Type.String() + " (" + f.Type.GoType() + ")", Got: "nil", Reason: "the property is not nullable"}
+		}
+		if cv == nil && f.HasDefault && m != nil {
+			cv = f.Default
+		}
+		vals[i] = cv
+	}
+	for i, f := range p.Fields {
+		if !Equal(e.values[f.Index], vals[i]) {
+			e.write(f.Index, vals[i])
+		}
+	}
+	return nil
 }
 
 // Value returns the value of p without any conversion (a *Entity or nil for to-one
@@ -314,6 +383,8 @@ func (e *Entity) SetProperty(p *schema.Property, v any) error {
 		}
 		e.collection(p).Set(items...)
 		return nil
+	case p.Kind == schema.Embedded:
+		return e.setEmbedded(p, v)
 	case p.IsToOne():
 		ref, err := e.refValue(p, v)
 		if err != nil {
@@ -589,10 +660,14 @@ func (e *Entity) toMap(seen map[*Entity]bool) map[string]any {
 	defer delete(seen, e)
 	out := make(map[string]any, len(e.values))
 	for _, p := range e.meta.Properties {
-		if p.Hidden {
+		if p.Hidden || p.EmbeddedIn != nil {
 			continue
 		}
 		switch {
+		case p.Kind == schema.Embedded:
+			if e.in.Initialized {
+				out[p.Name] = e.embeddedValue(p, true)
+			}
 		case p.IsToMany():
 			c := e.collection(p)
 			if !c.initialized {

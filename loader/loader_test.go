@@ -3,6 +3,7 @@ package loader
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -521,5 +522,58 @@ entities:
 `)}}
 	if _, err := LoadFS(bad, "model.yaml"); err == nil || !strings.Contains(err.Error(), "renamedFrom only applies") {
 		t.Errorf("renamedFrom on a 1:m: %v", err)
+	}
+}
+
+// TestEmbedded: an embedded property adds the embeddable's properties to the entity, right
+// after it, as scalars named address.street with the prefixed columns; the embeddable itself
+// is not an entity of the registry.
+func TestEmbedded(t *testing.T) {
+	fsys := fstest.MapFS{"model.yaml": {Data: []byte(`
+entities:
+  - entity: Address
+    embeddable: true
+    properties:
+      street: { type: string, column: street_line }
+      city:   { type: string, nullable: true, hidden: true }
+  - entity: User
+    properties:
+      id:      { type: int, primary: true }
+      home:    { kind: embedded, entity: Address }
+      work:    { kind: embedded, entity: Address, prefix: "", nullable: true }
+      name:    { type: string }
+`)}}
+	reg, err := LoadFS(fsys, "model.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := reg.Entity("Address"); ok || len(reg.Entities()) != 1 {
+		t.Errorf("the embeddable is an entity of the registry: %v", reg.Entities())
+	}
+	user, _ := reg.Entity("User")
+	var got []string
+	for i, p := range user.Properties {
+		if p.Index != i {
+			t.Errorf("%s has index %d at position %d", p, p.Index, i)
+		}
+		got = append(got, fmt.Sprintf("%s:%s:%s:null=%v:hidden=%v", p.Name, p.Kind, p.Column, p.Nullable, p.Hidden))
+	}
+	want := []string{
+		"id:scalar:id:null=false:hidden=false",
+		"home:embedded::null=false:hidden=false",
+		"home.street:scalar:home_street_line:null=false:hidden=false",
+		"home.city:scalar:home_city:null=true:hidden=true",
+		"work:embedded::null=true:hidden=false",
+		"work.street:scalar:street_line:null=true:hidden=false",
+		"work.city:scalar:city:null=true:hidden=true",
+		"name:scalar:name:null=false:hidden=false",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("properties (-want +got):\n%s", d)
+	}
+	home := prop(t, reg, "User", "home")
+	if home.Target == nil || home.Target.Name != "Address" || !home.Target.Embeddable || len(home.Fields) != 2 ||
+		home.Fields[0].EmbeddedIn != home || home.Fields[1].FieldName() != "city" || home.HasColumn() || home.IsRelation() {
+		t.Errorf("User.home = %+v", home)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 
 	"gopkg.in/yaml.v3"
 
@@ -26,6 +27,7 @@ type resolver struct {
 	errs    ErrorList
 	reg     *schema.Registry
 	ents    []*entState
+	embs    map[string]*entState // embeddables, by name (not in reg)
 	props   map[*schema.Property]*propState
 	tables  map[string]*schema.Entity
 	unnamed bool // some entity has no valid name: an unknown target may be that one
@@ -61,6 +63,7 @@ func (r *resolver) resolve(docs []*document) *schema.Registry {
 	r.reg = schema.NewRegistry()
 	r.props = map[*schema.Property]*propState{}
 	r.tables = map[string]*schema.Entity{}
+	r.embs = map[string]*entState{}
 	for _, d := range docs {
 		root := deref(d.root)
 		if root == nil || root.Kind != yaml.MappingNode {
@@ -80,6 +83,13 @@ func (r *resolver) resolve(docs []*document) *schema.Registry {
 	for _, es := range r.ents {
 		for _, ps := range es.props {
 			r.target(ps)
+		}
+	}
+	for _, es := range r.ents {
+		for _, ps := range append([]*propState(nil), es.props...) {
+			if ps.p.Kind == schema.Embedded && !ps.bad {
+				r.expand(ps)
+			}
 		}
 	}
 	claimed := map[*schema.Property]*schema.Property{}
@@ -106,24 +116,37 @@ func (r *resolver) entity(d *document, ptr string, n *yaml.Node) {
 		r.unnamed = true
 		return
 	}
-	e := &schema.Entity{Name: name, Pos: f.valPos("entity")}
+	e := &schema.Entity{Name: name, Pos: f.valPos("entity"), Embeddable: f.boolean("embeddable")}
 	if old, ok := r.reg.Entity(name); ok {
 		r.errorf(e.Pos, "duplicate entity %q (first declared at %s)", name, old.Pos)
 		return
 	}
-	e.Table = f.str("table")
-	if e.Table == "" {
-		e.Table = r.naming.Table(name)
+	if old, ok := r.embs[name]; ok {
+		r.errorf(e.Pos, "duplicate entity %q (first declared at %s)", name, old.e.Pos)
+		return
 	}
-	if old := r.tables[e.Table]; old != nil {
-		r.errorf(f.valPos("table"), "%s: table %q is already the table of entity %s (%s)", name, e.Table, old.Name, old.Pos)
-	} else {
-		r.tables[e.Table] = e
-	}
-	e.RenamedFrom = f.str("renamedFrom")
-	r.reg.Add(e)
 	es := &entState{e: e, doc: d, ptr: ptr, f: f}
-	r.ents = append(r.ents, es)
+	if e.Embeddable {
+		for _, k := range []string{"table", "renamedFrom", "indexes", "uniques"} {
+			if f.has(k) {
+				r.errorf(f.keyPos(k), "%s: %s does not apply to an embeddable (it has no table: its properties are columns of the entities that embed it)", name, k)
+			}
+		}
+		r.embs[name] = es
+	} else {
+		e.Table = f.str("table")
+		if e.Table == "" {
+			e.Table = r.naming.Table(name)
+		}
+		if old := r.tables[e.Table]; old != nil {
+			r.errorf(f.valPos("table"), "%s: table %q is already the table of entity %s (%s)", name, e.Table, old.Name, old.Pos)
+		} else {
+			r.tables[e.Table] = e
+		}
+		e.RenamedFrom = f.str("renamedFrom")
+		r.reg.Add(e)
+		r.ents = append(r.ents, es)
+	}
 	pf := mapping(d, f.val["properties"])
 	es.noProps = pf.n == nil || len(pf.keys) == 0 || d.isBad(joinPtr(ptr, "properties"))
 	for _, k := range pf.keys {
@@ -158,16 +181,105 @@ func (r *resolver) property(ps *propState) {
 	if ps.bad {
 		return
 	}
-	if p.Kind == schema.Embedded {
-		r.errorf(f.valPos("kind"), "%s: embedded properties are not supported yet", p)
+	if f.has("prefix") && p.Kind != schema.Embedded {
+		r.errorf(f.keyPos("prefix"), "%s: prefix only applies to embedded properties", p)
+	}
+	switch {
+	case ps.ent.e.Embeddable && p.Kind != schema.Scalar:
+		r.errorf(f.valPos("kind"), "%s: an embeddable has scalar properties only (relations and embedded values in an embeddable are not supported yet)", p)
+		ps.bad = true
+	case p.Kind == schema.Embedded:
+		r.embedded(ps)
+	case p.Kind == schema.Scalar:
+		r.scalar(ps)
+		if ps.ent.e.Embeddable {
+			for _, k := range []string{"primary", "version", "autoincrement", "renamedFrom"} {
+				if f.has(k) {
+					r.errorf(f.keyPos(k), "%s: %s does not apply to a property of an embeddable", p, k)
+				}
+			}
+			p.Primary = false
+		}
+	default:
+		r.relation(ps)
+	}
+}
+
+// embedded reads an embedded property: the embeddable and the prefix of its columns.
+func (r *resolver) embedded(ps *propState) {
+	p, f := ps.p, ps.f
+	for _, k := range []string{"type", "column", "primary", "unique", "index", "renamedFrom"} {
+		if f.has(k) {
+			r.errorf(f.keyPos(k), "%s: %s does not apply to an embedded property (its fields take theirs from the embeddable)", p, k)
+		}
+	}
+	for _, k := range append(append([]string(nil), scalarKeys...), relationKeys[1:]...) {
+		if f.has(k) {
+			r.errorf(f.keyPos(k), "%s: %s does not apply to an embedded property", p, k)
+		}
+	}
+	p.Primary, p.Unique, p.Indexed = false, false, false
+	p.TargetName = f.str("entity")
+	p.Prefix = f.str("prefix")
+	if !f.has("prefix") {
+		p.Prefix = r.naming.Column(p.Name) + "_"
+	}
+}
+
+// expand resolves the embeddable of the embedded property ps and adds its fields to the
+// entity, right after it: address.street, address.city, ... with the columns address_street,
+// address_city (Prefix + the embeddable property's column).
+func (r *resolver) expand(ps *propState) {
+	p, f := ps.p, ps.f
+	t := r.embs[p.TargetName]
+	if t == nil {
+		ps.bad = true
+		if _, isEntity := r.reg.Entity(p.TargetName); isEntity {
+			r.errorf(f.valPos("entity"), "%s: %s is an entity, not an embeddable (declare it with embeddable: true, or use a relation kind)", p, p.TargetName)
+			return
+		}
+		if !r.unnamed {
+			var known []string
+			for name := range r.embs {
+				known = append(known, name)
+			}
+			sort.Strings(known)
+			h := " (no entity file declares embeddable: true)"
+			if len(known) > 0 {
+				h = hint(p.TargetName, known)
+			}
+			r.errorf(f.valPos("entity"), "%s: unknown embeddable %q%s", p, p.TargetName, h)
+		}
+		return
+	}
+	p.Target = t.e
+	var fields []*schema.Property
+	var states []*propState
+	for _, qs := range t.props {
+		if qs.bad {
+			ps.bad = true // reported on the embeddable
+			return
+		}
+		q := qs.p
+		fp := &schema.Property{
+			Name: p.Name + "." + q.Name, Kind: schema.Scalar, Type: q.Type, Column: p.Prefix + q.Column,
+			Nullable: q.Nullable || p.Nullable, Unique: q.Unique, Indexed: q.Indexed, Hidden: q.Hidden || p.Hidden,
+			Length: q.Length, Precision: q.Precision, Scale: q.Scale, Default: q.Default, HasDefault: q.HasDefault,
+			OnCreate: q.OnCreate, OnUpdate: q.OnUpdate, Values: q.Values, EmbeddedIn: p, Pos: q.Pos,
+		}
+		fields = append(fields, fp)
+		states = append(states, &propState{p: fp, f: qs.f, ent: ps.ent})
+	}
+	if len(fields) == 0 {
 		ps.bad = true
 		return
 	}
-	if p.Kind == schema.Scalar {
-		r.scalar(ps)
-	} else {
-		r.relation(ps)
+	ps.ent.e.InsertProperties(p, fields)
+	p.Fields = fields
+	for _, fs := range states {
+		r.props[fs.p] = fs
 	}
+	ps.ent.props = append(ps.ent.props, states...)
 }
 
 func (r *resolver) scalar(ps *propState) {

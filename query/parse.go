@@ -216,8 +216,56 @@ func (p *parser) property(prop *schema.Property, v any, path string, depth int) 
 			return nil, err
 		}
 		return p.toMany(prop, v, path, depth)
+	case prop.Kind == schema.Embedded:
+		return p.embedded(prop, v, path, depth)
 	}
 	return nil, p.fail(path, "%s is a %s property, which filters do not support", prop, prop.Kind)
+}
+
+// embedded parses the value of an embedded property: an object of conditions on its fields
+// ({"address": {"city": "Winterfell"}} is {"address.city": "Winterfell"}), or null for a
+// value that is not set (every field NULL).
+func (p *parser) embedded(prop *schema.Property, v any, path string, depth int) ([]Expr, error) {
+	if isNil(v) {
+		var out []Expr
+		for _, f := range prop.Fields {
+			xs, err := p.scalar(f, nil, join(path, f.FieldName()), depth)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, xs...)
+		}
+		return out, nil
+	}
+	m, ok := asMap(v)
+	if !ok || len(m) == 0 {
+		return nil, p.fail(path, "%s is embedded: expected an object of conditions on its fields (%s), got %s", prop, fieldNames(prop), describe(v))
+	}
+	var out []Expr
+	for _, k := range sortedKeys(m) {
+		kp := join(path, k)
+		if strings.HasPrefix(k, "$") {
+			return nil, p.fail(kp, "operator %s on embedded %s: put conditions on its fields (%s)", quote(k), prop, fieldNames(prop))
+		}
+		f, ok := prop.Entity.Property(prop.Name + "." + k)
+		if !ok {
+			return nil, p.fail(kp, "unknown field %s of embedded %s (known: %s)", quote(k), prop, fieldNames(prop))
+		}
+		xs, err := p.scalar(f, m[k], kp, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, xs...)
+	}
+	return out, nil
+}
+
+func fieldNames(prop *schema.Property) string {
+	names := make([]string, len(prop.Fields))
+	for i, f := range prop.Fields {
+		names[i] = f.FieldName()
+	}
+	return strings.Join(names, ", ")
 }
 
 func (p *parser) checkTarget(prop *schema.Property, path string) error {

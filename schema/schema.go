@@ -200,6 +200,10 @@ type Entity struct {
 	// RenamedFrom is the table this entity's table had before (renamedFrom: in the file):
 	// migrations rename that table instead of dropping it and creating this one.
 	RenamedFrom string
+	// Embeddable marks a value type (embeddable: true in the file): it has no table and no
+	// key, is not in the Registry, and is stored in the columns of the entities that embed
+	// it (see Property.Fields).
+	Embeddable bool
 
 	byName map[string]*Property
 }
@@ -225,6 +229,28 @@ func (e *Entity) AddProperty(p *Property) bool {
 	p.Entity = e
 	e.Properties = append(e.Properties, p)
 	e.byName[p.Name] = p
+	return true
+}
+
+// InsertProperties inserts ps right after the property after, renumbering Index, and
+// reports false on a duplicate name. It is for loaders, before any entity of e exists.
+func (e *Entity) InsertProperties(after *Property, ps []*Property) bool {
+	for _, p := range ps {
+		if _, dup := e.Property(p.Name); dup {
+			return false
+		}
+	}
+	at := after.Index + 1
+	out := make([]*Property, 0, len(e.Properties)+len(ps))
+	out = append(out, e.Properties[:at]...)
+	out = append(out, ps...)
+	out = append(out, e.Properties[at:]...)
+	e.Properties = out
+	for i, p := range out {
+		p.Index = i
+		p.Entity = e
+		e.byName[p.Name] = p
+	}
 	return true
 }
 
@@ -292,7 +318,25 @@ type Property struct {
 	OrphanRemoval bool
 	DeleteRule    DeleteRule
 
+	// Embedded values. An embedded property (Kind Embedded, Target the embeddable) has no
+	// column and holds no value itself: each property of the embeddable is a scalar
+	// property of the entity, named "<embedded>.<property>" (address.city), with its own
+	// column (Prefix + the property's column), listed in Fields. EmbeddedIn points from
+	// such a field back to its embedded property.
+	Prefix     string
+	Fields     []*Property
+	EmbeddedIn *Property
+
 	Pos Pos
+}
+
+// FieldName is the name of a field of an embedded property without the embedded
+// property's name: "city" for address.city; Name for other properties.
+func (p *Property) FieldName() string {
+	if p.EmbeddedIn == nil {
+		return p.Name
+	}
+	return p.Name[len(p.EmbeddedIn.Name)+1:]
 }
 
 // IsRelation reports whether p is a relation.

@@ -33,7 +33,7 @@ func timeValue(p *schema.Property, t time.Time) any {
 func applyCreateValues(e *dynamic.Entity, props []*schema.Property) {
 	var t time.Time
 	for _, p := range props {
-		if e.Value(p) != nil {
+		if e.Value(p) != nil || embeddedAbsent(e, p) {
 			continue
 		}
 		switch {
@@ -62,7 +62,7 @@ type stamps struct {
 func (s *stamps) stampCreated(e *dynamic.Entity, props []*schema.Property) bool {
 	set := false
 	for _, p := range props {
-		if e.Value(p) != nil {
+		if e.Value(p) != nil || embeddedAbsent(e, p) {
 			continue
 		}
 		if s.t.IsZero() {
@@ -162,4 +162,19 @@ func newUUID() string {
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
 	return string(s[:])
+}
+
+// embeddedAbsent reports whether p is a field of a nullable embedded value that is not set
+// (every field nil): its defaults and onCreate values wait until the value is set.
+func embeddedAbsent(e *dynamic.Entity, p *schema.Property) bool {
+	in := p.EmbeddedIn
+	if in == nil || !in.Nullable {
+		return false
+	}
+	for _, f := range in.Fields {
+		if e.Value(f) != nil {
+			return false
+		}
+	}
+	return true
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -94,8 +95,18 @@ func TestDemoOnPostgres(t *testing.T) { runDemoTest(t, postgresScratch(t)) }
 
 // TestSchemaDumpOnServers: the --dump scripts of PostgreSQL and MySQL run on their server.
 func TestSchemaDumpOnServers(t *testing.T) {
-	t.Run("postgres", func(t *testing.T) { dumpRoundTrip(t, postgresScratch(t)) })
-	t.Run("mysql", func(t *testing.T) { dumpRoundTrip(t, mysqlScratch(t)) })
+	t.Run("postgres", func(t *testing.T) { dumpRoundTrip(t, postgresScratch(t), examples) })
+	t.Run("mysql", func(t *testing.T) { dumpRoundTrip(t, mysqlScratch(t), examples) })
+}
+
+// TestKeysAndEmbeddedSchema: a model with relations in primary keys and embedded values
+// (testdata/keys) is created by the --dump script and then matches the database, on each
+// database.
+func TestKeysAndEmbeddedSchema(t *testing.T) {
+	const dir = "testdata/keys"
+	t.Run("sqlite", func(t *testing.T) { dumpRoundTrip(t, "sqlite:file:"+filepath.Join(t.TempDir(), "k.db"), dir) })
+	t.Run("postgres", func(t *testing.T) { dumpRoundTrip(t, postgresScratch(t), dir) })
+	t.Run("mysql", func(t *testing.T) { dumpRoundTrip(t, mysqlScratch(t), dir) })
 }
 func TestDemoOnMySQL(t *testing.T) { runDemoTest(t, mysqlScratch(t)) }
 

@@ -114,24 +114,24 @@ func TestSchemaDump(t *testing.T) {
 			t.Fatalf("%s --dump touched the database", action)
 		}
 	}
-	dumpRoundTrip(t, url)
+	dumpRoundTrip(t, url, examples)
 	if got := tables(t, path); !slices.Equal(got, []string{"dorm_migrations"}) {
 		t.Errorf("tables after the drop script: %v, want only the history table of the session that ran it", got)
 	}
 }
 
-// dumpRoundTrip runs the create script of --dump on url, checks that schema diff then has
-// nothing to do, and runs the drop script.
-func dumpRoundTrip(t *testing.T, url string) {
+// dumpRoundTrip runs the create script of --dump for the entity files in dir on url, checks
+// that schema diff then has nothing to do, and runs the drop script.
+func dumpRoundTrip(t *testing.T, url, dir string) {
 	t.Helper()
 	for _, action := range []string{"create", "drop"} {
-		code, script, errOut := runCLI(t, "schema", action, "--dump", "--schemas", examples, "--db", url)
+		code, script, errOut := runCLI(t, "schema", action, "--dump", "--schemas", dir, "--db", url)
 		if code != 0 {
 			t.Fatalf("%s --dump: exit %d, %s", action, code, errOut)
 		}
 		runScript(t, url, script)
 		if action == "create" {
-			if code, out, errOut := runCLI(t, "schema", "diff", "--schemas", examples, "--db", url); code != 0 {
+			if code, out, errOut := runCLI(t, "schema", "diff", "--schemas", dir, "--db", url); code != 0 {
 				t.Fatalf("diff after the create script: exit %d\n%s%s", code, out, errOut)
 			}
 		}

@@ -137,5 +137,6 @@ func Cases() []Case {
 	out = append(out, relationCases...)
 	out = append(out, queryCases...)
 	out = append(out, keyCases...)
+	out = append(out, embeddedCases...)
 	return out
 }

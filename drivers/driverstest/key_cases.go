@@ -1,13 +1,10 @@
 package driverstest
 
 import (
-	"context"
 	"testing"
-	"testing/fstest"
 
 	"github.com/dorm-go/dorm/dynamic"
 	"github.com/dorm-go/dorm/em"
-	"github.com/dorm-go/dorm/loader"
 )
 
 // keyModel has relations in primary keys: a line of a purchase is keyed by its purchase
@@ -46,31 +43,9 @@ entities:
       version:  { type: int, version: true }
 `
 
-// keyORM opens an ORM on env's driver with keyModel, its tables created and dropped at the end.
-func keyORM(t *testing.T, env *Env) *em.ORM {
-	t.Helper()
-	reg, err := loader.LoadFS(fstest.MapFS{"keys.yaml": {Data: []byte(keyModel)}}, "*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	orm, err := em.Open(env.Ctx, em.Config{Registry: reg, Driver: env.ORM.Driver()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := orm.Schema().Create(env.Ctx); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := orm.Schema().Drop(context.Background()); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	return orm
-}
-
 var keyCases = []Case{
 	{"RelationsInThePrimaryKey", func(t *testing.T, env *Env) {
-		orm := keyORM(t, env)
+		orm := modelORM(t, env, keyModel)
 		ctx := env.Ctx
 		m := orm.Fork()
 		shopper := create(t, m, "Shopper", map[string]any{"name": "Arya"})
