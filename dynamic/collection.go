@@ -25,6 +25,10 @@ type Collection struct {
 	// has indexes items once there are many, so that Contains and Add stay O(1); it is
 	// dropped (nil) whenever items change other than by an append.
 	has map[*Entity]struct{}
+	// replaced: Set or RemoveAll ran before the items were loaded, so the stored items that
+	// are not among the current ones are to be removed once they are known (the unit of
+	// work loads the collection at the next flush; see Hydrate).
+	replaced bool
 }
 
 // setFrom is the size from which a collection indexes its items.
@@ -129,11 +133,29 @@ func (c *Collection) Remove(es ...*Entity) {
 	}
 }
 
-// RemoveAll removes every item.
-func (c *Collection) RemoveAll() { c.Remove(c.Items()...) }
+// RemoveAll removes every item, the stored ones of an uninitialised collection included:
+// the next flush loads them to remove them (as if Init had been called first).
+func (c *Collection) RemoveAll() {
+	c.markReplaced()
+	c.Remove(c.Items()...)
+}
 
-// Set replaces the items.
+// markReplaced records that an uninitialised collection is being replaced as a whole.
+func (c *Collection) markReplaced() {
+	if !c.initialized && !c.replaced {
+		c.replaced = true
+		c.owner.report()
+	}
+}
+
+// Replaced reports whether the collection was replaced (Set, RemoveAll) before its items
+// were loaded; the unit of work loads such a collection before it flushes.
+func (c *Collection) Replaced() bool { return c.replaced && !c.initialized }
+
+// Set replaces the items, the stored ones of an uninitialised collection included (see
+// RemoveAll).
 func (c *Collection) Set(es ...*Entity) {
+	c.markReplaced()
 	keep := make(map[*Entity]bool, len(es))
 	for _, e := range es {
 		keep[e] = true
@@ -257,13 +279,24 @@ func (c *Collection) Hydrate(items []*Entity) {
 			merged = append(merged, e)
 		}
 	}
-	for _, e := range c.items { // added before the load
+	kept := c.items // added before the load
+	for _, e := range kept {
 		if indexOf(merged, e) < 0 {
 			merged = append(merged, e)
 		}
 	}
 	c.items, c.has = merged, nil
 	c.initialized = true
+	if c.replaced {
+		// Set or RemoveAll ran before the load: the stored items not kept leave now, as
+		// Collection.Remove would have taken them out (recorded for the flush).
+		c.replaced = false
+		for _, e := range items {
+			if indexOf(kept, e) < 0 && c.Contains(e) {
+				c.unlink(e)
+			}
+		}
+	}
 }
 
 // AppendLoaded appends an item while the unit of work builds a collection from rows.
@@ -274,20 +307,20 @@ func (c *Collection) MarkInitialized() { c.initialized = true }
 
 // Reset empties the collection and marks it uninitialised (for Refresh).
 func (c *Collection) Reset() {
-	c.items, c.added, c.removed, c.initialized, c.has = nil, nil, nil, false, nil
+	c.items, c.added, c.removed, c.initialized, c.replaced, c.has = nil, nil, nil, false, false, nil
 }
 
 type collectionSnapshot struct {
 	c                     *Collection
 	items, added, removed []*Entity
-	initialized           bool
+	initialized, replaced bool
 }
 
 func (c *Collection) snapshot() collectionSnapshot {
 	return collectionSnapshot{c: c, items: append([]*Entity(nil), c.items...), added: append([]*Entity(nil), c.added...),
-		removed: append([]*Entity(nil), c.removed...), initialized: c.initialized}
+		removed: append([]*Entity(nil), c.removed...), initialized: c.initialized, replaced: c.replaced}
 }
 
 func (s collectionSnapshot) restore() {
-	s.c.items, s.c.added, s.c.removed, s.c.initialized, s.c.has = s.items, s.added, s.removed, s.initialized, nil
+	s.c.items, s.c.added, s.c.removed, s.c.initialized, s.c.replaced, s.c.has = s.items, s.added, s.removed, s.initialized, s.replaced, nil
 }

@@ -68,8 +68,11 @@ type Internal struct {
 	// Visit and Inserted are scratch marks of the unit of work: the number of the flush
 	// that last visited (cascaded from) or inserted the entity.
 	Visit, Inserted uint64
-	orig            []any
-	changed         []bool
+	// Key is the identity-map key a new entity was registered under when it was persisted
+	// with a known key ("" when its key was not known then).
+	Key     string
+	orig    []any
+	changed []bool
 }
 
 // New returns a detached entity of meta with no values, initialised. Persist it with an
@@ -485,8 +488,16 @@ func (e *Entity) setRef(p *schema.Property, ref *Entity, sync bool) {
 	inv := p.Inverse
 	switch inv.Kind {
 	case schema.OneToMany:
+		// Out of the old target's collection when it is loaded. An unloaded one keeps no
+		// record of it: the m:1 is what is written, and recording a removal there would make
+		// an orphanRemoval relation delete the entity (MikroORM propagates to loaded
+		// collections only).
 		if old != nil {
-			old.collection(inv).removeLocal(e)
+			if c := old.LoadedCollection(inv); c != nil && c.initialized {
+				c.removeLocal(e)
+			} else if c != nil {
+				c.Forget(e)
+			}
 		}
 		if ref != nil {
 			ref.collection(inv).addLocal(e)

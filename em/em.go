@@ -308,7 +308,7 @@ func (m *EntityManager) FindOne(ctx context.Context, entity string, filter any, 
 		return nil, err
 	}
 	if key, ok := m.keyOf(meta, filter); ok && o.lock == drivers.LockNone {
-		if e, ok := m.uow.Lookup(meta, key); ok && e.IsInitialized() && e.Internal().State == dynamic.StateManaged {
+		if e, ok := m.uow.Lookup(meta, key); ok && e.IsInitialized() && (e.Internal().State == dynamic.StateManaged || e.Internal().State == dynamic.StateNew) {
 			if len(o.populate) > 0 {
 				if err := m.Populate(ctx, []*dynamic.Entity{e}, o.populate...); err != nil {
 					return nil, err
@@ -416,6 +416,9 @@ func (m *EntityManager) Refresh(ctx context.Context, e *dynamic.Entity) error {
 		return err
 	}
 	if !found {
+		// The row is gone: the entity leaves the identity map, so that a later find does not
+		// return it (MikroORM's refresh unsets its identity too).
+		m.uow.Forget(e)
 		return &NotFoundError{Entity: meta.Name, Filter: e.ID()}
 	}
 	return nil

@@ -40,6 +40,9 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 	if !u.HasChanges() {
 		return nil
 	}
+	if err := u.loadReplaced(ctx); err != nil {
+		return err
+	}
 	u.flushes++
 	f := &flush{u: u, id: u.flushes, snaps: map[*dynamic.Entity]*dynamic.Snapshot{}}
 	saved := [3][]*dynamic.Entity{append([]*dynamic.Entity(nil), u.news...), append([]*dynamic.Entity(nil), u.changed...), append([]*dynamic.Entity(nil), u.removed...)}
@@ -76,6 +79,26 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 	return nil
 }
 
+// loadReplaced loads the collections that Set or RemoveAll replaced before they were
+// loaded (one query each), so that the stored items they drop are removed: their m:1
+// written as NULL or, with orphanRemoval, deleted; their pivot rows deleted.
+func (u *UnitOfWork) loadReplaced(ctx context.Context) error {
+	for i := 0; i < len(u.changed); i++ { // loading may report more changed entities
+		e := u.changed[i]
+		if e.Internal().State != dynamic.StateManaged {
+			continue
+		}
+		for _, p := range u.info(e.Meta()).toMany {
+			if c := e.LoadedCollection(p); c != nil && c.Replaced() {
+				if err := u.loader.LoadCollection(ctx, c); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // revert undoes a committed flush in memory after its transaction rolled back.
 func (f *flush) revert() {
 	u := f.u
@@ -85,6 +108,11 @@ func (f *flush) revert() {
 		}
 	}
 	f.undo() // values, states, changes and collections as they were before the flush
+	for _, e := range f.inserts {
+		if k := e.Internal().Key; k != "" && e.Internal().State == dynamic.StateNew {
+			u.mapOf(e.Meta())[k] = e // new again, with the key it was persisted with
+		}
+	}
 	u.news = append(u.news, f.inserts...)
 	for _, e := range f.deletes {
 		u.mapOf(e.Meta())[schema.KeyString(keyOf(e))] = e
@@ -134,6 +162,12 @@ func (f *flush) snap(e *dynamic.Entity) {
 func (f *flush) undo() {
 	for _, s := range f.snaps {
 		s.Restore()
+	}
+	// An entity that this flush persisted by cascade is detached again: out of the map.
+	for e := range f.snaps {
+		if e.Internal().State == dynamic.StateDetached {
+			f.u.unregister(e)
+		}
 	}
 	for _, e := range f.generated {
 		e.SetRaw(e.Meta().Primary[0], nil)
@@ -270,7 +304,12 @@ func (f *flush) plan() error {
 		}
 		dup[e] = true
 		f.snap(e)
-		if len(e.Changes()) > 0 {
+		if ch := e.Changes(); len(ch) > 0 {
+			for _, p := range ch {
+				if !p.Nullable && p.HasColumn() && e.Value(p) == nil {
+					return fmt.Errorf("dorm: %v: %s is required (not nullable): it cannot be set to nil", e, p)
+				}
+			}
 			f.updates = append(f.updates, e)
 		}
 		f.planPivots(e, false)
@@ -354,6 +393,13 @@ func (f *flush) planPivots(e *dynamic.Entity, isNew bool) {
 
 // run executes the plan inside tx.
 func (f *flush) run(ctx context.Context, tx drivers.Executor) error {
+	// Deletes go last, except those of rows whose key or unique values an insert of this
+	// flush takes over (remove a tag and create one of the same name): they go first, as
+	// MikroORM's early deletes.
+	early := f.earlyDeletes()
+	if err := f.runDeletes(ctx, tx, early, true); err != nil {
+		return err
+	}
 	if err := f.runInserts(ctx, tx); err != nil {
 		return err
 	}
@@ -363,7 +409,69 @@ func (f *flush) run(ctx context.Context, tx drivers.Executor) error {
 	if err := f.runPivots(ctx, tx); err != nil {
 		return err
 	}
-	return f.runDeletes(ctx, tx)
+	return f.runDeletes(ctx, tx, early, false)
+}
+
+// earlyDeletes returns the entities to delete whose primary key or unique values (single
+// or multi-column uniques, NULLs left out) an entity to insert has too.
+func (f *flush) earlyDeletes() map[*dynamic.Entity]bool {
+	if len(f.deletes) == 0 || len(f.inserts) == 0 {
+		return nil
+	}
+	metas := map[*schema.Entity]bool{}
+	for _, e := range f.deletes {
+		metas[e.Meta()] = true
+	}
+	taken := map[string]bool{}
+	for _, e := range f.inserts {
+		if metas[e.Meta()] {
+			for _, k := range uniqueValues(e, e.Value) {
+				taken[k] = true
+			}
+		}
+	}
+	var early map[*dynamic.Entity]bool
+	for _, e := range f.deletes {
+		for _, k := range uniqueValues(e, e.Original) {
+			if taken[k] {
+				if early == nil {
+					early = map[*dynamic.Entity]bool{}
+				}
+				early[e] = true
+				break
+			}
+		}
+	}
+	return early
+}
+
+// uniqueValues describes the values of e's primary key and unique constraints, read with
+// value, one string per constraint: "Entity\x00constraint\x00values".
+func uniqueValues(e *dynamic.Entity, value func(*schema.Property) any) []string {
+	meta := e.Meta()
+	var out []string
+	add := func(name string, ps []*schema.Property) {
+		var b strings.Builder
+		b.WriteString(meta.Name + "\x00" + name)
+		for _, p := range ps {
+			v := dynamic.KeyValue(value(p))
+			if v == nil {
+				return // NULLs never collide
+			}
+			b.WriteString("\x00" + schema.KeyString(v))
+		}
+		out = append(out, b.String())
+	}
+	add("primary", meta.Primary)
+	for _, p := range meta.Columns() {
+		if p.Unique && !p.Primary {
+			add(p.Name, []*schema.Property{p})
+		}
+	}
+	for _, u := range meta.Uniques {
+		add(u.Name, u.Properties)
+	}
+	return out
 }
 
 func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
@@ -642,16 +750,27 @@ func (f *flush) runPivots(ctx context.Context, tx drivers.Executor) error {
 	return nil
 }
 
-func (f *flush) runDeletes(ctx context.Context, tx drivers.Executor) error {
+// runDeletes deletes the entities of f.deletes that are (first) or are not (!first) in
+// early.
+func (f *flush) runDeletes(ctx context.Context, tx drivers.Executor, early map[*dynamic.Entity]bool, first bool) error {
+	if first && len(early) == 0 {
+		return nil
+	}
 	for i := 0; i < len(f.deletes); {
 		meta := f.deletes[i].Meta()
 		op := &drivers.DeleteOp{Entity: meta}
 		for ; i < len(f.deletes) && f.deletes[i].Meta() == meta; i++ {
 			e := f.deletes[i]
+			if early[e] != first {
+				continue
+			}
 			op.Keys = append(op.Keys, keyOf(e))
 			if meta.Version != nil {
 				op.Versions = append(op.Versions, e.Original(meta.Version))
 			}
+		}
+		if len(op.Keys) == 0 {
+			continue
 		}
 		if err := tx.Delete(ctx, op); err != nil {
 			return wrapErr(err, meta)
@@ -677,8 +796,18 @@ func (f *flush) finish() {
 		i = j
 	}
 	for _, e := range f.inserts {
-		e.Internal().State = dynamic.StateManaged
-		u.mapOf(e.Meta())[schema.KeyString(e.ID())] = e
+		in := e.Internal()
+		in.State = dynamic.StateManaged
+		// Most new entities were registered by Persist; the others (generated keys, keys set
+		// or changed since) are registered now.
+		if ks := schema.KeyString(e.ID()); ks != in.Key {
+			m := u.mapOf(e.Meta())
+			if in.Key != "" && m[in.Key] == e {
+				delete(m, in.Key)
+			}
+			m[ks] = e
+		}
+		in.Key = ""
 	}
 	synced := func(e *dynamic.Entity) {
 		e.Synced()

@@ -287,15 +287,38 @@ func (u *UnitOfWork) persistNew(e *dynamic.Entity) error {
 		return fmt.Errorf("dorm: %v belongs to another EntityManager", e)
 	}
 	applyCreateValues(e, u.info(e.Meta()).onPersist)
+	in.Key = ""
 	if id := e.ID(); id != nil {
-		if prev, ok := u.Lookup(e.Meta(), id); ok && prev != e {
+		// A key known now (client-generated, or set by the user) puts the entity in the
+		// identity map at once, as MikroORM does: GetReference and FindOne by that key
+		// return it, without a query.
+		m := u.mapOf(e.Meta())
+		ks := schema.KeyString(id)
+		if prev, ok := m[ks]; ok && prev != e {
 			return fmt.Errorf("dorm: %s with key %v is already managed by this EntityManager", e.Entity(), id)
 		}
+		m[ks] = e
+		in.Key = ks
 	}
 	in.State = dynamic.StateNew
 	in.Tracker = u
 	u.news = append(u.news, e)
 	return nil
+}
+
+// unregister takes a new entity out of the identity map (it is removed or its persist is
+// undone).
+func (u *UnitOfWork) unregister(e *dynamic.Entity) {
+	in, m := e.Internal(), u.identity[e.Meta()]
+	if in.Key != "" && m[in.Key] == e {
+		delete(m, in.Key)
+	}
+	if id := e.ID(); id != nil {
+		if ks := schema.KeyString(id); m[ks] == e {
+			delete(m, ks)
+		}
+	}
+	in.Key = ""
 }
 
 // Remove schedules e for deletion, cascading along relations marked cascade remove (through
@@ -313,6 +336,8 @@ func (u *UnitOfWork) remove(e *dynamic.Entity, seen map[*dynamic.Entity]bool) {
 	in := e.Internal()
 	switch in.State {
 	case dynamic.StateNew:
+		// A new entity is forgotten: out of the identity map and out of the loaded
+		// collections it was added to, so that no cascade persists it again.
 		in.State = dynamic.StateDetached
 		for i, n := range u.news {
 			if n == e {
@@ -320,12 +345,15 @@ func (u *UnitOfWork) remove(e *dynamic.Entity, seen map[*dynamic.Entity]bool) {
 				break
 			}
 		}
+		u.unregister(e)
+		unlink(e)
 	case dynamic.StateManaged:
 		if in.Tracker != u {
 			return
 		}
 		in.State = dynamic.StateRemoved
 		u.removed = append(u.removed, e)
+		u.leaveRelations(e)
 	default:
 		return
 	}
@@ -341,6 +369,41 @@ func (u *UnitOfWork) remove(e *dynamic.Entity, seen map[*dynamic.Entity]bool) {
 		}
 		for _, it := range e.CollectionOf(p).Items() {
 			u.remove(it, seen)
+		}
+	}
+}
+
+// leaveRelations takes a removed entity out of the loaded relations that point at it, as
+// MikroORM's remove does: out of the loaded 1:m of the entity its m:1 refers to, and off
+// the nullable m:1 (or owning 1:1) of the loaded entities that refer to it, which are then
+// written as NULL before the delete.
+func (u *UnitOfWork) leaveRelations(e *dynamic.Entity) {
+	for _, p := range u.info(e.Meta()).relations {
+		inv := p.Inverse
+		if inv == nil {
+			continue
+		}
+		switch {
+		case p.IsToOne() && p.Owner && inv.IsToMany():
+			if r, _ := e.Value(p).(*dynamic.Entity); r != nil {
+				if c := r.LoadedCollection(inv); c != nil {
+					c.Forget(e)
+				}
+			}
+		case p.Kind == schema.OneToMany && inv.Nullable:
+			if c := e.LoadedCollection(p); c != nil {
+				for _, it := range c.Items() {
+					if st := it.Internal().State; st == dynamic.StateManaged || st == dynamic.StateNew {
+						_ = it.SetProperty(inv, nil) // nil fits: inv is nullable
+					}
+				}
+			}
+		case p.Kind == schema.OneToOne && !p.Owner && inv.Nullable:
+			if r, _ := e.Value(p).(*dynamic.Entity); r != nil && r.IsInitialized() {
+				if st := r.Internal().State; st == dynamic.StateManaged || st == dynamic.StateNew {
+					_ = r.SetProperty(inv, nil)
+				}
+			}
 		}
 	}
 }

@@ -138,5 +138,6 @@ func Cases() []Case {
 	out = append(out, queryCases...)
 	out = append(out, keyCases...)
 	out = append(out, embeddedCases...)
+	out = append(out, mikroCases...)
 	return out
 }

@@ -772,7 +772,8 @@ func cmp(v any, c *query.Cmp) (bool, error) {
 			}
 		}
 		if c.Op == query.Nin {
-			return v != nil && !found, nil
+			// An empty list matches every row, NULLs included (SQL drivers write 1=1).
+			return len(list) == 0 || v != nil && !found, nil
 		}
 		return found, nil
 	case query.Gt, query.Gte, query.Lt, query.Lte:
