@@ -102,7 +102,15 @@ func (m *EntityManager) options(meta *schema.Entity, opts []FindOption) (*findOp
 		case !ok:
 			errs = append(errs, fmt.Sprintf("OrderBy: %s has no property %q", meta.Name, o.prop))
 		case !p.HasColumn():
-			errs = append(errs, fmt.Sprintf("OrderBy: %s.%s is a %s relation without a column", meta.Name, o.prop, p.Kind))
+			if p.Kind == schema.Embedded {
+				var fields []string
+				for _, f := range p.Fields {
+					fields = append(fields, f.Name)
+				}
+				errs = append(errs, fmt.Sprintf("OrderBy: %s.%s is an embedded value: order by its fields (%s)", meta.Name, o.prop, strings.Join(fields, ", ")))
+			} else {
+				errs = append(errs, fmt.Sprintf("OrderBy: %s.%s is a %s relation without a column", meta.Name, o.prop, p.Kind))
+			}
 		default:
 			out.order = append(out.order, drivers.Order{Prop: p, Dir: o.dir})
 		}

@@ -133,6 +133,11 @@ func (o *ORM) entity(name string) (*schema.Entity, error) {
 		var names []string
 		for _, e := range o.reg.Entities() {
 			names = append(names, e.Name)
+			for _, p := range e.Properties {
+				if p.Kind == schema.Embedded && p.Target != nil && p.Target.Name == name {
+					return nil, fmt.Errorf("dorm: %s is an embeddable, not an entity: it is created and found as a value of %s", name, p)
+				}
+			}
 		}
 		return nil, fmt.Errorf("dorm: unknown entity %q (known: %v)", name, names)
 	}

@@ -111,6 +111,12 @@ var embeddedCases = []Case{
 		if len(sorted) != 2 || sorted[0].Get("name") != "Jon" {
 			t.Errorf("ordered by address.city desc: %v", sorted)
 		}
+		if _, err := m2.Find(ctx, "Customer", nil, em.OrderBy("address", em.Asc)); err == nil || !strings.Contains(err.Error(), "address.city") {
+			t.Errorf("ordering by the embedded value itself: %v, want an error naming its fields", err)
+		}
+		if _, err := m2.Create("Address", map[string]any{"street": "x", "city": "y"}); err == nil || !strings.Contains(err.Error(), "embeddable") {
+			t.Errorf("creating an embeddable: %v, want an error saying it is an embeddable", err)
+		}
 
 		// Changing one field writes only that column; setting the whole value replaces it.
 		must(t, got.Set("address.city", "Pentos"))
