@@ -47,6 +47,9 @@ type propState struct {
 	f   fields
 	ent *entState
 	bad bool
+	// targeted: target ran (or is running) for the property; a relation to an entity keyed
+	// by a relation resolves that key first.
+	targeted bool
 }
 
 func (r *resolver) errorf(pos schema.Pos, format string, args ...any) {
@@ -536,9 +539,10 @@ func (r *resolver) primary(es *entState) {
 // target resolves the target entity of a relation, its join column and its pivot table.
 func (r *resolver) target(ps *propState) {
 	p, f := ps.p, ps.f
-	if ps.bad || !p.IsRelation() {
+	if ps.bad || !p.IsRelation() || ps.targeted {
 		return
 	}
+	ps.targeted = true
 	t, ok := r.reg.Entity(p.TargetName)
 	if !ok {
 		ps.bad = true
@@ -567,9 +571,21 @@ func (r *resolver) target(ps *propState) {
 	}
 	pk := t.Primary[0]
 	if pk.IsRelation() {
-		r.errorf(f.valPos("entity"), "%s: relations to an entity whose primary key is a relation are not supported yet (%s's key is %s)", p, t.Name, pk)
-		ps.bad = true
-		return
+		// The target is keyed by a relation (a profile keyed by its user): the join column
+		// takes the type of that relation's column, resolved first.
+		if p.Kind == schema.ManyToMany {
+			r.errorf(f.valPos("entity"), "%s: a m:n to an entity whose primary key is a relation is not supported yet (%s's key is %s)", p, t.Name, pk)
+			ps.bad = true
+			return
+		}
+		if pks := r.props[pk]; pks != nil {
+			if pks.targeted && pk.Type == schema.Invalid && !pks.bad {
+				r.errorf(f.valPos("entity"), "%s: the keys of %s and %s refer to each other", p, p.Entity.Name, t.Name)
+				ps.bad = true
+				return
+			}
+			r.target(pks)
+		}
 	}
 	if r.isBad(pk) {
 		ps.bad = true

@@ -267,16 +267,6 @@ func (g *generator) scalars(e *genEntity) {
 	}
 }
 
-// keyedByRelation reports whether t's primary key is a single column that is a foreign key
-// to an entity: it becomes a relation in the key, which relations cannot target yet.
-func (g *generator) keyedByRelation(t *Table) bool {
-	if len(t.PrimaryKey) != 1 {
-		return false
-	}
-	fk := fkOn(t, t.PrimaryKey[0])
-	return fk != nil && len(fk.Columns) == 1 && g.byTable[fk.RefTable] != nil
-}
-
 // foreignKeys turns each single-column foreign key to the primary key of an entity into a
 // m:1, with a 1:m on the target; the others stay scalars, with a warning.
 func (g *generator) foreignKeys(e *genEntity) {
@@ -303,12 +293,7 @@ func (g *generator) foreignKeys(e *genEntity) {
 			g.warn(t.Name, col, "%s(%s), not a single-column primary key: the column stays a scalar", what, strings.Join(fk.RefColumns, ", "))
 			continue
 		}
-		p := e.byCol[col]
-		if g.keyedByRelation(target.table) {
-			g.warn(t.Name, col, "%s, whose primary key is itself a foreign key: relations to an entity keyed by a relation are not supported yet, the column stays a scalar", what)
-			continue
-		}
-		g.toManyToOne(e, p, fk, target, perTarget[fk.RefTable] > 1)
+		g.toManyToOne(e, e.byCol[col], fk, target, perTarget[fk.RefTable] > 1)
 	}
 }
 

@@ -23,6 +23,12 @@ entities:
     properties:
       shopper: { kind: 1:1, entity: Shopper, inversedBy: profile, primary: true, deleteRule: cascade }
       bio:     { type: text, nullable: true }
+  - entity: Badge
+    table: kc_badge
+    properties:
+      id:      { type: int, primary: true }
+      label:   { type: string }
+      profile: { kind: m:1, entity: ShopperProfile, deleteRule: cascade }
   - entity: Product
     table: kc_product
     properties:
@@ -93,6 +99,27 @@ var keyCases = []Case{
 		}
 		if n, err := m2.Count(ctx, "PurchaseLine", map[string]any{"purchase": order.ID(), "amount": map[string]any{"$gt": 1}}); err != nil || n != 1 {
 			t.Errorf("count of lines with amount > 1: %d, %v", n, err)
+		}
+
+		// A relation to an entity keyed by a relation: its column holds the shopper's key.
+		mb := orm.Fork()
+		prof, err := mb.FindOne(ctx, "ShopperProfile", shopper.ID())
+		must(t, err)
+		create(t, mb, "Badge", map[string]any{"label": "faceless", "profile": prof})
+		create(t, mb, "Badge", map[string]any{"label": "waterdancer", "profile": shopper.ID()})
+		must(t, mb.Flush(ctx))
+		mb2 := orm.Fork()
+		env.Reset()
+		badges, err := mb2.Find(ctx, "Badge", map[string]any{"profile": map[string]any{"bio": "no one"}}, em.Populate("profile.shopper"), em.OrderBy("label", em.Asc))
+		must(t, err)
+		if len(badges) != 2 || badges[0].Ref("profile") != badges[1].Ref("profile") || badges[0].Ref("profile").Ref("shopper").Get("name") != "Arya" {
+			t.Errorf("badges with populated profile.shopper: %v", badges)
+		}
+		if n := env.CountKind("SELECT"); n != 3 {
+			t.Errorf("%d SELECTs for badges, profiles and shoppers; want 3", n)
+		}
+		if n, err := mb2.Count(ctx, "Badge", map[string]any{"profile": shopper.ID()}); err != nil || n != 2 {
+			t.Errorf("badges of the profile by key: %d, %v", n, err)
 		}
 
 		// An update is keyed by both columns and checks the version.
