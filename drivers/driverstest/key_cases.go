@@ -1,6 +1,7 @@
 package driverstest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dorm-go/dorm/dynamic"
@@ -180,6 +181,53 @@ var keyCases = []Case{
 		}
 		if n := count(t, kenv, "Purchase", nil); n != 0 {
 			t.Errorf("%d purchases after removing it, want 0", n)
+		}
+	}},
+}
+
+// cycleModel has Sakila's cycle of non-nullable foreign keys: a store has a manager, a
+// member of its staff, and every member of staff works in a store.
+const cycleModel = `
+entities:
+  - entity: Store
+    table: cy_store
+    properties:
+      id:      { type: int, primary: true }
+      name:    { type: string }
+      manager: { kind: m:1, entity: Staff }
+  - entity: Staff
+    table: cy_staff
+    properties:
+      id:    { type: int, primary: true }
+      name:  { type: string }
+      store: { kind: m:1, entity: Store }
+  - entity: Actor
+    table: cy_actor
+    properties:
+      id:   { type: int, primary: true }
+      name: { type: string }
+`
+
+var cycleCases = []Case{
+	{"NonNullableCycleFailsOnlyWhenBothSidesAreInserted", func(t *testing.T, env *Env) {
+		orm := modelORM(t, env, cycleModel)
+		ctx := env.Ctx
+		m := orm.Fork()
+		// Entities outside the cycle, and changes that insert neither side, flush as usual.
+		actor := create(t, m, "Actor", map[string]any{"name": "Penelope"})
+		must(t, m.Flush(ctx))
+		must(t, actor.Set("name", "Nick"))
+		must(t, m.Flush(ctx))
+		// Both sides of the cycle new in one flush: no order can insert them.
+		store := create(t, m, "Store", map[string]any{"name": "Lethbridge"})
+		staff := create(t, m, "Staff", map[string]any{"name": "Mike", "store": store})
+		must(t, store.Set("manager", staff))
+		err := m.Flush(ctx)
+		if err == nil || !strings.Contains(err.Error(), "cycle") {
+			t.Fatalf("inserting a store and its manager in one flush: %v, want an error about the cycle", err)
+		}
+		if n := count(t, &Env{T: t, ORM: orm, Ctx: ctx}, "Store", nil); n != 0 {
+			t.Errorf("%d stores after the failed flush, want 0", n)
 		}
 	}},
 }
