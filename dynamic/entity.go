@@ -413,6 +413,18 @@ func (e *Entity) SetProperty(p *schema.Property, v any) error {
 	return nil
 }
 
+// CheckRelation reports whether v is a value SetProperty accepts for the relation p,
+// without setting it: an entity of the target, its key, or nil for a to-one; a list of
+// them for a to-many.
+func (e *Entity) CheckRelation(p *schema.Property, v any) error {
+	if p.IsToMany() {
+		_, err := e.entities(p, v)
+		return err
+	}
+	_, err := e.refValue(p, v)
+	return err
+}
+
 func (e *Entity) refValue(p *schema.Property, v any) (*Entity, error) {
 	switch x := v.(type) {
 	case nil:

@@ -58,26 +58,32 @@ func (m *EntityManager) Create(entity string, data map[string]any) (*dynamic.Ent
 }
 
 // build makes a detached entity from data; nested maps become detached entities too, which
-// the flush then cascades to.
+// the flush then cascades to. Every value is checked first: when any is wrong nothing is
+// built and no other entity is touched (a relation would otherwise have added the entity to
+// the collection of its target, where the next flush would find it).
 func (m *EntityManager) build(meta *schema.Entity, data map[string]any) (*dynamic.Entity, error) {
 	e := dynamic.New(meta)
 	e.Internal().Tracker = m.uow
+	// Scalars and embedded values first: setting them touches no other entity.
 	var errs []error
+	type rel struct {
+		p *schema.Property
+		v any
+	}
+	var buf [4]rel
+	rels := buf[:0]
 	for k, v := range data {
 		p, ok := meta.Property(k)
-		if !ok {
+		switch {
+		case !ok:
 			errs = append(errs, &dynamic.UnknownPropertyError{Entity: meta.Name, Property: k})
-			continue
-		}
-		if p.IsRelation() {
-			var err error
-			if v, err = m.nested(p, v); err != nil {
+		case p.IsRelation():
+			rels = append(rels, rel{p, v})
+			errs = append(errs, m.checkRelation(e, p, v)...)
+		default:
+			if err := e.SetProperty(p, v); err != nil {
 				errs = append(errs, err)
-				continue
 			}
-		}
-		if err := e.SetProperty(p, v); err != nil {
-			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
@@ -85,7 +91,74 @@ func (m *EntityManager) build(meta *schema.Entity, data map[string]any) (*dynami
 		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 		return nil, errors.Join(errs...)
 	}
+	// Then the relations, all of them checked above (nested maps included).
+	for _, r := range rels {
+		v, err := m.nested(r.p, r.v)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.SetProperty(r.p, v); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
+}
+
+// check reports everything wrong in data for an entity of meta, changing nothing: scalars and
+// embedded values are set on a throwaway entity, relations are converted but not set, and
+// nested maps are checked the same way.
+func (m *EntityManager) check(meta *schema.Entity, data map[string]any) []error {
+	probe := dynamic.New(meta)
+	probe.Internal().Tracker = m.uow // to look up references by key; never persisted
+	var errs []error
+	for k, v := range data {
+		p, ok := meta.Property(k)
+		if !ok {
+			errs = append(errs, &dynamic.UnknownPropertyError{Entity: meta.Name, Property: k})
+			continue
+		}
+		if !p.IsRelation() {
+			if err := probe.SetProperty(p, v); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		errs = append(errs, m.checkRelation(probe, p, v)...)
+	}
+	return errs
+}
+
+func (m *EntityManager) checkRelation(probe *dynamic.Entity, p *schema.Property, v any) []error {
+	switch x := v.(type) {
+	case map[string]any:
+		if p.IsToMany() {
+			return []error{fmt.Errorf("dorm: %s is a collection: give a list", p)}
+		}
+		return m.check(p.Target, x)
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = it
+		}
+		return m.checkRelation(probe, p, out)
+	case []any:
+		if !p.IsToMany() {
+			break
+		}
+		var errs []error
+		for _, it := range x {
+			if mm, ok := it.(map[string]any); ok {
+				errs = append(errs, m.check(p.Target, mm)...)
+			} else if err := probe.CheckRelation(p, []any{it}); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errs
+	}
+	if err := probe.CheckRelation(p, v); err != nil {
+		return []error{err}
+	}
+	return nil
 }
 
 func (m *EntityManager) nested(p *schema.Property, v any) (any, error) {
