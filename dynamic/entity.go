@@ -487,6 +487,9 @@ func describe(e *Entity) string {
 func (e *Entity) setRef(p *schema.Property, ref *Entity, sync bool) {
 	old, _ := e.values[p.Index].(*Entity)
 	if old == ref {
+		if p.Owner && !e.in.Initialized && e.in.State == StateManaged {
+			e.write(p.Index, entityOrNil(ref)) // a reference's value was unknown, not nil
+		}
 		return
 	}
 	if p.Owner {
@@ -565,7 +568,8 @@ func (e *Entity) Changes() []*schema.Property {
 	}
 	var out []*schema.Property
 	for i, ch := range e.in.changed {
-		if ch && !Equal(e.in.orig[i], e.values[i]) {
+		// A reference's original values are unknown: whatever was set is a change.
+		if ch && (!e.in.Initialized || !Equal(e.in.orig[i], e.values[i])) {
 			out = append(out, e.meta.Properties[i])
 		}
 	}
@@ -626,8 +630,16 @@ func (s *Snapshot) Restore() {
 // Hydrate sets the column values of fields from row without recording changes, and marks
 // the entity initialised. To-one fields hold the referenced *Entity, which the caller
 // resolves (see uow); nil stays nil.
+//
+// A reference (not initialised yet) keeps what was set on it before the load: the loaded
+// value becomes the original, so the change stays pending.
 func (e *Entity) Hydrate(fields []*schema.Property, row []any) {
+	pending := !e.in.Initialized && e.in.changed != nil
 	for i, p := range fields {
+		if pending && e.in.changed[p.Index] {
+			e.in.orig[p.Index] = row[i]
+			continue
+		}
 		e.values[p.Index] = row[i]
 	}
 	e.in.Initialized = true
@@ -704,7 +716,7 @@ func (e *Entity) toMap(seen map[*Entity]bool) map[string]any {
 		case p.IsToOne():
 			r, _ := e.values[p.Index].(*Entity)
 			if r == nil {
-				if p.Owner {
+				if p.Owner && e.in.Initialized { // of a reference it is unknown, not nil
 					out[p.Name] = nil
 				}
 				continue

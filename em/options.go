@@ -96,6 +96,12 @@ func (m *EntityManager) options(meta *schema.Entity, opts []FindOption) (*findOp
 	}
 	out := &findOptions{populate: s.populate, limit: s.limit, offset: s.offset, lock: s.lock}
 	errs := s.errs
+	if len(s.populate) > 0 {
+		// Checked before the query, so that a wrong path runs none.
+		if _, err := pathTree(meta, s.populate); err != nil {
+			errs = append(errs, strings.TrimPrefix(err.Error(), "dorm: "))
+		}
+	}
 	for _, o := range s.order {
 		p, ok := meta.Property(o.prop)
 		switch {

@@ -52,6 +52,9 @@ func (m *EntityManager) Transactional(ctx context.Context, fn func(ctx context.C
 	}
 	tx := &EntityManager{orm: m.orm, uow: m.uow, tx: t}
 	m.uow.BeginTx()
+	// Init of references and collections reads inside the transaction while it runs.
+	prevLoader := m.uow.SetLoader(tx)
+	defer m.uow.SetLoader(prevLoader)
 	done := false
 	defer func() {
 		if done {

@@ -305,6 +305,9 @@ func (f *flush) plan() error {
 		dup[e] = true
 		f.snap(e)
 		if ch := e.Changes(); len(ch) > 0 {
+			if v := e.Meta().Version; v != nil && e.Original(v) == nil {
+				return fmt.Errorf("dorm: %v is a reference (not loaded): its version is unknown, so an update of it cannot be checked; Init or find it before changing it", e)
+			}
 			for _, p := range ch {
 				if !p.Nullable && p.HasColumn() && e.Value(p) == nil {
 					return fmt.Errorf("dorm: %v: %s is required (not nullable): it cannot be set to nil", e, p)

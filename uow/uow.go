@@ -89,6 +89,15 @@ func (u *UnitOfWork) RollbackTx() {
 	u.news = kept
 }
 
+// SetLoader makes l load references and collections (Entity.Init, Collection.Init) and
+// returns the loader it replaces: a transaction that shares the unit of work loads through
+// its own connection while it runs.
+func (u *UnitOfWork) SetLoader(l Loader) Loader {
+	prev := u.loader
+	u.loader = l
+	return prev
+}
+
 // New returns an empty unit of work for the entities of reg.
 func New(reg *schema.Registry, loader Loader) *UnitOfWork {
 	return &UnitOfWork{reg: reg, loader: loader, identity: map[*schema.Entity]map[string]*dynamic.Entity{}}
@@ -240,8 +249,8 @@ func (h *Hydrator) Row(row []any) *dynamic.Entity {
 
 // Refresh overwrites e's columns with row and forgets its unflushed changes.
 func (h *Hydrator) Refresh(e *dynamic.Entity, row []any) {
+	e.Synced() // first, so that nothing set before is kept
 	h.fill(e, row)
-	e.Synced()
 }
 
 func (h *Hydrator) fill(e *dynamic.Entity, row []any) {

@@ -137,7 +137,10 @@ func Cases() []Case {
 	out = append(out, relationCases...)
 	out = append(out, queryCases...)
 	out = append(out, keyCases...)
+	out = append(out, cycleCases...)
+	out = append(out, createCases...)
 	out = append(out, embeddedCases...)
 	out = append(out, mikroCases...)
+	out = append(out, mikro2Cases...)
 	return out
 }

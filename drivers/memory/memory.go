@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"regexp"
 	"sort"
 	"strings"
@@ -637,7 +638,7 @@ func (x *data) find(op *drivers.FindOp) ([][]any, error) {
 	if len(op.OrderBy) > 0 {
 		sort.SliceStable(out, func(i, j int) bool {
 			for _, o := range op.OrderBy {
-				c := compare(out[i].row[t.pos[o.Prop]], out[j].row[t.pos[o.Prop]])
+				c := compareAs(o.Prop, out[i].row[t.pos[o.Prop]], out[j].row[t.pos[o.Prop]])
 				if c != 0 {
 					return (c < 0) == (o.Dir == drivers.Asc)
 				}
@@ -756,17 +757,17 @@ func cmp(v any, c *query.Cmp) (bool, error) {
 		if c.Value == nil {
 			return v == nil, nil
 		}
-		return v != nil && compare(v, c.Value) == 0, nil
+		return v != nil && compareAs(c.Prop, v, c.Value) == 0, nil
 	case query.Ne:
 		if c.Value == nil {
 			return v != nil, nil
 		}
-		return v != nil && compare(v, c.Value) != 0, nil // SQL: NULL <> x is not true
+		return v != nil && compareAs(c.Prop, v, c.Value) != 0, nil // SQL: NULL <> x is not true
 	case query.In, query.Nin:
 		list, _ := c.Value.([]any)
 		found := false
 		for _, x := range list {
-			if v != nil && compare(v, x) == 0 {
+			if v != nil && compareAs(c.Prop, v, x) == 0 {
 				found = true
 				break
 			}
@@ -780,7 +781,7 @@ func cmp(v any, c *query.Cmp) (bool, error) {
 		if v == nil || c.Value == nil {
 			return false, nil
 		}
-		r := compare(v, c.Value)
+		r := compareAs(c.Prop, v, c.Value)
 		switch c.Op {
 		case query.Gt:
 			return r > 0, nil
@@ -845,6 +846,23 @@ func likeRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
 }
 
 // compare orders two values of one schema Go type; nil sorts first.
+// compareAs is compare for values of p: decimals (strings) compare as numbers, as the SQL
+// drivers compare them.
+func compareAs(p *schema.Property, a, b any) int {
+	if p != nil && p.Type == schema.Decimal {
+		x, xok := a.(string)
+		y, yok := b.(string)
+		if xok && yok {
+			rx, ok1 := new(big.Rat).SetString(x)
+			ry, ok2 := new(big.Rat).SetString(y)
+			if ok1 && ok2 {
+				return rx.Cmp(ry)
+			}
+		}
+	}
+	return compare(a, b)
+}
+
 func compare(a, b any) int {
 	if a == nil || b == nil {
 		switch {

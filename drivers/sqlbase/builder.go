@@ -345,6 +345,11 @@ func (b *Builder) related(r *query.Related, alias string) error {
 		if err != nil {
 			return err
 		}
+		if p.Nullable {
+			// NULL IN (...) is NULL, not false: without the test, $not would drop the rows
+			// whose key is NULL, which do not match the condition either.
+			b.WriteString("(" + b.col(alias, p) + " IS NOT NULL AND ")
+		}
 		b.WriteString(b.col(alias, p))
 		b.WriteString(" IN (SELECT ")
 		b.WriteString(b.col(t, pk))
@@ -358,6 +363,9 @@ func (b *Builder) related(r *query.Related, alias string) error {
 			}
 		}
 		b.WriteString(")")
+		if p.Nullable {
+			b.WriteString(")")
+		}
 	case p.Kind == schema.OneToMany || p.Kind == schema.OneToOne:
 		// t0.pk IN (SELECT t1.fk FROM target t1 WHERE t1.fk IS NOT NULL AND ...)
 		owning := p.Inverse
