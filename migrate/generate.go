@@ -110,6 +110,10 @@ type generator struct {
 	byTable  map[string]*genEntity
 	pivots   []*Table
 	warnings []Diagnostic
+	// indexNames: the index names given in the files so far, with their table. Entity
+	// files need them unique across tables (as SQLite and PostgreSQL do); MySQL's are only
+	// unique per table.
+	indexNames map[string]string
 }
 
 type genEntity struct {
@@ -451,6 +455,15 @@ func (g *generator) indexes(e *genEntity) {
 		gi := genIndex{props: props}
 		if ix.Name != def {
 			gi.name = ix.Name
+			if other, used := g.indexNames[ix.Name]; used && other != t.Name {
+				g.warn(t.Name, "", "index name %s is also used on table %s, and dorm needs index names unique across tables: generated with dorm's name %s (schema diff renames it)", ix.Name, other, def)
+				gi.name = ""
+			} else {
+				if g.indexNames == nil {
+					g.indexNames = map[string]string{}
+				}
+				g.indexNames[ix.Name] = t.Name
+			}
 		}
 		if ix.Unique {
 			e.uniq = append(e.uniq, gi)
@@ -764,8 +777,13 @@ func (g *generator) defaultOf(t *Table, p *genProp) {
 		return
 	}
 	isTime := p.typ.Type == schema.Date || p.typ.Type == schema.DateTime || p.typ.Type == schema.Time
-	switch strings.ToUpper(raw) {
-	case "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "NOW()", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP()":
+	// CURRENT_TIMESTAMP, NOW() and their forms with a precision (MySQL's CURRENT_TIMESTAMP(6)).
+	fn := strings.ToUpper(raw)
+	if i := strings.IndexByte(fn, '('); i > 0 && strings.HasSuffix(fn, ")") && strings.Trim(fn[i+1:len(fn)-1], "0123456789 ") == "" {
+		fn = fn[:i] + "()"
+	}
+	switch fn {
+	case "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "NOW()", "LOCALTIMESTAMP", "CURRENT_TIMESTAMP()", "LOCALTIMESTAMP()", "CURRENT_TIME()", "CURRENT_DATE()":
 		if isTime {
 			p.onCreateNow = true
 			g.warn(t.Name, c.Name, "DEFAULT %s cannot be expressed: generated as onCreate: now, which dorm sets on insert", raw)

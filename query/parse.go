@@ -212,8 +212,10 @@ func (p *parser) property(prop *schema.Property, v any, path string, depth int) 
 		}
 		return p.toOne(prop, v, path, depth)
 	case prop.IsRelation():
-		if err := p.checkTarget(prop, path); err != nil {
-			return nil, err
+		if prop.Target == nil || prop.Kind == schema.ManyToMany {
+			if err := p.checkTarget(prop, path); err != nil {
+				return nil, err
+			}
 		}
 		return p.toMany(prop, v, path, depth)
 	case prop.Kind == schema.Embedded:
@@ -553,12 +555,29 @@ func (p *parser) toOne(prop *schema.Property, v any, path string, depth int) ([]
 // entity matches.
 func (p *parser) toMany(prop *schema.Property, v any, path string, depth int) ([]Expr, error) {
 	target := prop.Target
-	pk := target.Primary[0]
 	k := relKey{p, prop}
 	what := "collection"
 	if prop.IsToOne() {
 		what = "inverse side"
 	}
+	if m, ok := asMap(v); ok && len(target.Primary) != 1 {
+		// A collection of composite-key entities (film_actor) is filtered on their
+		// properties; its items cannot be named by key.
+		if isOps, err := p.classify(prop, m, path); err != nil || !isOps {
+			if err != nil {
+				return nil, err
+			}
+			where, err := p.object(target, m, path, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			return []Expr{&Related{Prop: prop, Where: where}}, nil
+		}
+	}
+	if err := p.checkTarget(prop, path); err != nil {
+		return nil, err
+	}
+	pk := target.Primary[0]
 	if isNil(v) {
 		return nil, p.fail(path, "null is not allowed for %s %s (%s); filter the properties of %s instead",
 			what, prop, prop.Kind, target.Name)

@@ -101,6 +101,13 @@ var keyCases = []Case{
 		if n, err := m2.Count(ctx, "PurchaseLine", map[string]any{"purchase": order.ID(), "amount": map[string]any{"$gt": 1}}); err != nil || n != 1 {
 			t.Errorf("count of lines with amount > 1: %d, %v", n, err)
 		}
+		// Through the collection of composite-key lines, on their properties.
+		if n, err := m2.Count(ctx, "Purchase", map[string]any{"lines": map[string]any{"amount": map[string]any{"$gt": 4}, "product": coin.ID()}}); err != nil || n != 1 {
+			t.Errorf("purchases with a line of more than 4 coins: %d, %v", n, err)
+		}
+		if n, err := m2.Count(ctx, "Purchase", map[string]any{"lines": map[string]any{"amount": map[string]any{"$gt": 100}}}); err != nil || n != 0 {
+			t.Errorf("purchases with a line of more than 100: %d, %v", n, err)
+		}
 
 		// A relation to an entity keyed by a relation: its column holds the shopper's key.
 		mb := orm.Fork()

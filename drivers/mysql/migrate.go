@@ -103,8 +103,14 @@ func normalizeAction(a string) string {
 
 var typeRE = regexp.MustCompile(`^([a-z ]+?)\s*(?:\(([^)]*)\))?((?:\s+(?:unsigned|signed|zerofill))*)$`)
 
+var enumTypeRE = regexp.MustCompile(`(?is)^\s*(enum|set)\s*\((.*)\)\s*$`)
+
 // normalizeType maps a column type to its canonical spelling (see Normalize).
 func normalizeType(t string) string {
+	if m := enumTypeRE.FindStringSubmatch(t); m != nil {
+		// ENUM('G','PG-13') and SET: the literals keep their case and spaces.
+		return strings.ToUpper(m[1]) + "(" + outsideQuotes(m[2], func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }) + ")"
+	}
 	s := strings.ToLower(strings.Join(strings.Fields(t), " "))
 	m := typeRE.FindStringSubmatch(s)
 	if m == nil {
@@ -870,4 +876,20 @@ func (t *migrateTx) Commit(ctx context.Context) error {
 func (t *migrateTx) Rollback(ctx context.Context) error {
 	_, err := t.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 	return err
+}
+
+// outsideQuotes returns s without the runes drop matches outside single-quoted strings.
+func outsideQuotes(s string, drop func(rune) bool) string {
+	var b strings.Builder
+	quoted := false
+	for _, r := range s {
+		if r == '\'' {
+			quoted = !quoted // '' inside a literal toggles twice
+		}
+		if !quoted && r != '\'' && drop(r) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -195,6 +195,10 @@ func normalizeDefault(v, typ string) string {
 			v = strings.TrimSpace(s)
 		}
 		v = strings.TrimPrefix(v, "+")
+		// 0 and 0.0000 are the same default of a numeric(12,4).
+		if numberRE.MatchString(v) && strings.Contains(v, ".") && !strings.ContainsAny(v, "eE") {
+			v = strings.TrimSuffix(strings.TrimRight(v, "0"), ".")
+		}
 	}
 	if typ == "boolean" {
 		if s, ok := unquoteLiteral(v); ok {
@@ -528,7 +532,13 @@ func (d Dialect) alterColumn(table string, x *migrate.ModifyColumn) []migrate.St
 		if x.To.Collation != "" {
 			s += " COLLATE " + q(x.To.Collation)
 		}
-		if x.Kind.Is(migrate.ChangeType) && typeFamily(x.To.Type) != "string" && typeFamily(x.From.Type) != typeFamily(x.To.Type) {
+		switch {
+		case x.Kind.Is(migrate.ChangeType) && strings.HasPrefix(x.From.Type, "timestamp") && !strings.HasPrefix(x.From.Type, "timestamptz") &&
+			strings.HasPrefix(x.To.Type, "timestamptz"):
+			// dorm reads a timestamp without time zone as UTC: convert it as UTC, not in the
+			// session's TimeZone, which would move every value by its offset.
+			s += " USING " + col + " AT TIME ZONE 'UTC'"
+		case x.Kind.Is(migrate.ChangeType) && typeFamily(x.To.Type) != "string" && typeFamily(x.From.Type) != typeFamily(x.To.Type):
 			s += " USING " + col + "::" + x.To.Type
 		}
 		add(s)

@@ -117,10 +117,19 @@ func inspectTable(ctx context.Context, q queryer, name, createSQL string) (*migr
 		}
 	}
 	def := parseCreateTable(createSQL)
+	// A column declared INTEGER PRIMARY KEY is an alias of the rowid, which SQLite fills in
+	// by itself: an autoincrement key, with or without the AUTOINCREMENT keyword (which only
+	// keeps the keys of deleted rows from being used again). dorm writes a key it does not
+	// generate as a table constraint, PRIMARY KEY ("id"), so that stays what it is.
+	rowidAlias := ""
+	if len(t.PrimaryKey) == 1 && !strings.Contains(strings.ToUpper(createSQL), "WITHOUT ROWID") {
+		rowidAlias = t.PrimaryKey[0]
+	}
 	for _, c := range t.Columns {
 		if cd, ok := def.columns[strings.ToLower(c.Name)]; ok {
 			c.Collation = cd.collation
-			c.AutoIncrement = cd.autoincrement
+			c.AutoIncrement = cd.autoincrement ||
+				cd.inlinePrimary && c.Name == rowidAlias && strings.EqualFold(strings.TrimSpace(c.Type), "INTEGER")
 		}
 	}
 	t.Checks = def.checks
@@ -216,6 +225,7 @@ type tableDef struct {
 type columnDef struct {
 	collation     string
 	autoincrement bool
+	inlinePrimary bool // PRIMARY KEY in the column's own definition
 }
 
 // parseCreateTable reads the parts of a CREATE TABLE statement that no PRAGMA reports. It
@@ -274,6 +284,8 @@ func parseCreateTable(stmt string) tableDef {
 				}
 			case "AUTOINCREMENT":
 				cd.autoincrement = true
+			case "PRIMARY":
+				cd.inlinePrimary = true
 			case "CHECK":
 				if j+1 < len(toks) {
 					def.checks = append(def.checks, &migrate.Check{Expr: strings.TrimSpace(stripParens(toks[j+1]))})

@@ -100,6 +100,8 @@ func normalizeType(t string) string {
 		return "DATETIME"
 	case "BOOLEAN", "BOOL":
 		return "INTEGER"
+	case "JSON", "JSONB":
+		return "JSON" // NUMERIC affinity, but its values are JSON text
 	case "":
 		return "BLOB"
 	}
@@ -216,12 +218,14 @@ func normalizeExpr(e string) string {
 
 // ScalarType maps a column type back to an entity type, for dorm generate entities.
 // SQLite keeps only the affinity, so the choice is the most common type of each: INTEGER →
-// int, REAL → double, TEXT → string (decimal with the dorm_decimal collation), DATE, DATETIME,
+// bigint (SQLite integers are 64-bit), a column declared JSON → json, REAL → double, TEXT → string (decimal with the dorm_decimal collation), DATE, DATETIME,
 // BLOB. NUMERIC has no entity type (dorm never writes it).
 func (Dialect) ScalarType(c *migrate.Column) (migrate.ScalarType, bool) {
 	switch c.Type {
 	case "INTEGER":
-		return migrate.ScalarType{Type: schema.Int}, true
+		return migrate.ScalarType{Type: schema.BigInt}, true // 64-bit, whatever was declared
+	case "JSON":
+		return migrate.ScalarType{Type: schema.JSON}, true
 	case "REAL":
 		return migrate.ScalarType{Type: schema.Double}, true
 	case "TEXT":
