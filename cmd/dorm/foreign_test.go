@@ -768,7 +768,7 @@ func propType(orm *em.ORM, entity, prop string) schema.Type {
 func awkwardWork(t *testing.T, db foreignDB, out string) {
 	ctx := context.Background()
 	orm := openForeign(t, db, out)
-	m := orm.Fork()
+	var m *em.EntityManager
 	b := func(entity, prop string, v bool) any { return adapt(orm, entity, prop, v) }
 
 	settings := map[string]any{"theme": "dark", "n": 1.5, "tags": []any{"a", "b"}, "nested": map[string]any{"ok": true, "none": nil}}
