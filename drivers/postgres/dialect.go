@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -219,6 +220,50 @@ var valueDecoder = sqlbase.ValueDecoder{
 		x, ok := v.(bool)
 		return x, ok
 	},
+	String: textOf,
+}
+
+// textOf is the text of a value of a type that has no entity type (text[], tsvector, a
+// range...), read into a text property (dorm generate entities maps such columns to text, with
+// a warning): an array in PostgreSQL's array literal form ({a,"b c"}), other values as their
+// text form.
+func textOf(v any) (string, bool) {
+	switch x := v.(type) {
+	case []any:
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, it := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if it == nil {
+				b.WriteString("NULL")
+				continue
+			}
+			s, ok := textOf(it)
+			if !ok {
+				return "", false
+			}
+			b.WriteByte('"')
+			b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
+			b.WriteByte('"')
+		}
+		b.WriteByte('}')
+		return b.String(), true
+	case string:
+		return x, true
+	case driver.Valuer:
+		if tv, err := x.Value(); err == nil {
+			if s, ok := tv.(string); ok {
+				return s, true
+			}
+		}
+	case fmt.Stringer:
+		return x.String(), true
+	case int16, int32, int64, float32, float64, bool:
+		return fmt.Sprint(x), true
+	}
+	return "", false
 }
 
 // formatNumeric writes a numeric as a plain decimal with the scale of p's column (binary

@@ -68,7 +68,10 @@ func inspect(ctx context.Context, q catalogReader) (*migrate.Schema, error) {
 	}
 
 	// Columns.
-	rows, err = q.Query(ctx, `SELECT a.attrelid::int8, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+	// A column of a domain is read as the domain's base type (a year domain over integer
+	// is an integer).
+	rows, err = q.Query(ctx, `SELECT a.attrelid::int8, a.attnum, a.attname,
+       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) ELSE format_type(a.atttypid, a.atttypmod) END, a.attnotnull,
        pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END
   FROM pg_attribute a
