@@ -405,7 +405,7 @@ properties:
 		"ratio":   1.0,
 		"starts":  "09:30:00",
 		"note":    nil,
-		"payload": []any{int64(1), "two"},
+		"payload": []any{float64(1), "two"}, // JSON numbers are float64, as read back
 	}
 	for name, w := range want {
 		p := prop(t, reg, "Event", name)

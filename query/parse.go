@@ -479,6 +479,14 @@ func (p *parser) op(prop *schema.Property, k keyer, op Op, v any, path string) (
 		if !ok {
 			return nil, p.fail(path, "%s needs a string pattern, got %s", op, describe(v))
 		}
+		if op == Like || op == ILike {
+			// \ escapes the next character (\%, \_, \\); a lone one at the end escapes
+			// nothing, and each database would read it differently.
+			n := len(s) - len(strings.TrimRight(s, `\`))
+			if n%2 == 1 {
+				return nil, p.fail(path, "%s pattern %q ends with an escape character (\\): write \\\\ for a backslash", op, s)
+			}
+		}
 		if op == Re {
 			if _, err := regexp.Compile(s); err != nil {
 				return nil, &Error{Entity: p.root.Name, Path: path,

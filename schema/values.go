@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TypeError reports a value that does not fit a property's type.
@@ -86,8 +88,14 @@ func Convert(t Type, values []string, v any) (any, error) {
 			}
 			return v, nil
 		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return fail("NaN and infinities are not decimal numbers")
+			}
 			return strconv.FormatFloat(x, 'f', -1, 64), nil
 		case float32:
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return fail("NaN and infinities are not decimal numbers")
+			}
 			return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
 		case json.Number:
 			return Convert(t, values, x.String())
@@ -117,18 +125,40 @@ func Convert(t Type, values []string, v any) (any, error) {
 			}
 		}
 	case Float, Double:
+		f, ok := 0.0, true
 		switch x := v.(type) {
 		case float64:
-			return v, nil
+			f = x
 		case float32:
-			return float64(x), nil
+			f = float64(x)
 		case json.Number:
-			if f, err := x.Float64(); err == nil {
-				return f, nil
+			var err error
+			if f, err = x.Float64(); err != nil {
+				ok = false
+			}
+		default:
+			var i int64
+			if i, ok = toInt64(v); ok {
+				f = float64(i)
 			}
 		}
-		if i, ok := toInt64(v); ok {
-			return float64(i), nil
+		if ok {
+			switch {
+			case math.IsNaN(f) || math.IsInf(f, 0):
+				return fail("NaN and infinities cannot be stored by every database")
+			case t == Float && math.IsInf(float64(float32(f)), 0):
+				return fail("out of range for float (32-bit)")
+			case t == Float:
+				// What a 32-bit column gives back: the shortest decimal of the float32.
+				f, _ = strconv.ParseFloat(strconv.FormatFloat(float64(float32(f)), 'g', -1, 32), 64)
+			}
+			if f == 0 {
+				f = 0 // -0 is 0: not every database keeps the sign
+			}
+			if x, isF := v.(float64); isF && x == f && !math.Signbit(x) {
+				return v, nil // already boxed: no allocation
+			}
+			return f, nil
 		}
 	case Boolean:
 		if _, ok := v.(bool); ok {
@@ -162,10 +192,7 @@ func Convert(t Type, values []string, v any) (any, error) {
 			if !timeRe.MatchString(s) {
 				return fail(fmt.Sprintf("%q is not a time of day (15:04:05)", s))
 			}
-			if len(s) == 5 {
-				s += ":00"
-			}
-			return s, nil
+			return canonicalTime(s), nil
 		}
 		if tm, ok := v.(time.Time); ok {
 			return tm.Format("15:04:05.999999"), nil
@@ -183,12 +210,28 @@ func Convert(t Type, values []string, v any) (any, error) {
 	return fail("")
 }
 
-// ConvertProperty converts v for property p (see Convert), naming p in the error.
+// ConvertProperty converts v for property p (see Convert), naming p in the error. It also
+// checks what p's column cannot hold: a string longer than its length, text no database can
+// store, a decimal with more integer digits than its precision allows; and it rounds a
+// decimal to p's scale, as the databases do.
 func ConvertProperty(p *Property, v any) (any, error) {
 	out, err := Convert(p.Type, p.Values, v)
-	if err == nil && p.Type == Decimal && out != nil {
-		if s := out.(string); canonicalDecimal(s, p.Scale) != s {
-			out = canonicalDecimal(s, p.Scale)
+	if err == nil && out != nil {
+		switch p.Type {
+		case String, Text, Enum:
+			if reason := checkText(out.(string), p.Length); reason != "" {
+				err = &TypeError{Expected: p.Type.String() + " (" + p.Type.GoType() + ")", Got: "a string that " + reason}
+				out = nil
+			}
+		case Decimal:
+			s := out.(string)
+			c, reason := roundDecimal(s, p.Precision, p.Scale)
+			if reason != "" {
+				err = &TypeError{Expected: fmt.Sprintf("decimal(%d,%d) (string)", p.Precision, p.Scale), Got: strconv.Quote(s), Reason: reason}
+				out = nil
+			} else if c != s {
+				out = c
+			}
 		}
 	}
 	if te, ok := err.(*TypeError); ok {
@@ -231,21 +274,79 @@ func toInt64(v any) (int64, bool) {
 }
 
 // normalizeJSON accepts any value encoding/json can marshal and returns it as encoding/json
-// decodes it, so that a value read back from the database compares equal to the one written.
+// decodes it (objects as map[string]any, numbers as float64, a copy of the caller's maps
+// and slices), so that a value read back from the database compares equal to the one written.
 func normalizeJSON(v any) (any, error) {
-	switch v.(type) {
-	case string, float64, bool, map[string]any, []any:
+	switch x := v.(type) {
+	case bool:
 		return v, nil
+	case string:
+		if utf8.ValidString(x) && !strings.ContainsRune(x, 0) {
+			return v, nil
+		}
+	case float64:
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return v, nil
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, &TypeError{Expected: "json (any)", Got: goTypeName(v), Reason: err.Error()}
 	}
+	if bytes.Contains(b, []byte(`\u0000`)) {
+		return nil, &TypeError{Expected: "json (any)", Got: goTypeName(v), Reason: "a string in it contains a NUL character, which PostgreSQL's jsonb cannot store"}
+	}
 	var out any
 	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, err
+		return nil, &TypeError{Expected: "json (any)", Got: goTypeName(v), Reason: err.Error()}
 	}
 	return out, nil
+}
+
+// canonicalTime writes a time of day as databases return it: HH:MM:SS, then the fraction
+// cut to microseconds without trailing zeros ("12:30:00.500" is "12:30:00.5").
+func canonicalTime(s string) string {
+	if len(s) == 5 {
+		return s + ":00"
+	}
+	base, frac, ok := strings.Cut(s, ".")
+	if !ok {
+		return s
+	}
+	if len(frac) > 6 {
+		frac = frac[:6]
+	}
+	frac = strings.TrimRight(frac, "0")
+	if frac == "" {
+		return base
+	}
+	return base + "." + frac
+}
+
+// checkText reports why s cannot be stored as text by every database: invalid UTF-8, a NUL
+// byte (PostgreSQL stores neither), or more than length characters (0: no limit).
+func checkText(s string, length int) string {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == 0 {
+				return "contains a NUL byte, which PostgreSQL cannot store"
+			}
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return "is not valid UTF-8"
+			}
+			i += size
+		}
+		n++
+	}
+	if length > 0 && n > length {
+		return fmt.Sprintf("is %d characters long, more than the length %d", n, length)
+	}
+	return ""
 }
 
 func goTypeName(v any) string {
@@ -324,6 +425,76 @@ func canonicalDecimal(s string, scale int) string {
 	}
 	if neg {
 		s = "-" + s
+	}
+	return s
+}
+
+// roundDecimal writes a decimal as a column of that precision and scale holds it: no sign on
+// zero, no leading zeros, the fraction rounded half away from zero (as PostgreSQL and MySQL
+// round) and padded to scale digits. Without a precision the fraction keeps its digits but
+// loses its trailing zeros. It reports why a value does not fit: more integer digits than
+// precision - scale.
+func roundDecimal(s string, precision, scale int) (string, string) {
+	s = canonicalDecimal(s, 0)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	if precision > 0 && len(frac) > scale {
+		// Round the digits after scale away, carrying into the integer part.
+		digits := []byte(intPart + frac[:scale])
+		if frac[scale] >= '5' {
+			i := len(digits) - 1
+			for ; i >= 0; i-- {
+				if digits[i] == '9' {
+					digits[i] = '0'
+					continue
+				}
+				digits[i]++
+				break
+			}
+			if i < 0 {
+				digits = append([]byte{'1'}, digits...)
+			}
+		}
+		intPart, frac = string(digits[:len(digits)-scale]), string(digits[len(digits)-scale:])
+		intPart = strings.TrimLeft(intPart, "0")
+	}
+	if precision > 0 {
+		frac += strings.Repeat("0", scale-len(frac))
+	} else {
+		frac = strings.TrimRight(frac, "0")
+	}
+	if precision > 0 && len(intPart) > precision-scale {
+		return "", fmt.Sprintf("%d digits before the point, more than decimal(%d,%d) holds (%d)", len(intPart), precision, scale, precision-scale)
+	}
+	if intPart == "" {
+		intPart = "0"
+	}
+	out := intPart
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg && strings.Trim(out, "0.") != "" {
+		out = "-" + out
+	}
+	return out, ""
+}
+
+// CanonicalRead writes a value read from a database the way ConvertProperty writes the same
+// value given by a user, for the types whose text a database may spell differently: a time
+// of day ("12:30:00.500000" is "12:30:00.5") and a decimal without precision ("1.50" is
+// "1.5").
+func CanonicalRead(p *Property, s string) string {
+	switch {
+	case p.Type == Time && timeRe.MatchString(s):
+		return canonicalTime(s)
+	case p.Type == Decimal && p.Precision == 0 && isDecimal(s):
+		if c, reason := roundDecimal(s, 0, 0); reason == "" {
+			return c
+		}
 	}
 	return s
 }

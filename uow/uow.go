@@ -83,6 +83,7 @@ func (u *UnitOfWork) RollbackTx() {
 			kept = append(kept, e)
 		} else {
 			unlink(e)
+			u.unregister(e)
 			detach(e)
 		}
 	}

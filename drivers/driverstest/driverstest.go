@@ -142,5 +142,6 @@ func Cases() []Case {
 	out = append(out, embeddedCases...)
 	out = append(out, mikroCases...)
 	out = append(out, mikro2Cases...)
+	out = append(out, valuesCases...)
 	return out
 }

@@ -826,16 +826,17 @@ func likeRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
 		b.WriteString("(?s)")
 	}
 	b.WriteString("^")
-	for i := 0; i < len(pattern); i++ {
-		switch c := pattern[i]; c {
+	runes := []rune(pattern) // characters, not bytes: "ü%" and "%😀%" are patterns of runes
+	for i := 0; i < len(runes); i++ {
+		switch c := runes[i]; c {
 		case '%':
 			b.WriteString(".*")
 		case '_':
 			b.WriteString(".")
 		case '\\':
-			if i+1 < len(pattern) {
+			if i+1 < len(runes) {
 				i++
-				b.WriteString(regexp.QuoteMeta(string(pattern[i])))
+				b.WriteString(regexp.QuoteMeta(string(runes[i])))
 			}
 		default:
 			b.WriteString(regexp.QuoteMeta(string(c)))
@@ -845,7 +846,6 @@ func likeRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
 	return regexp.Compile(b.String())
 }
 
-// compare orders two values of one schema Go type; nil sorts first.
 // compareAs is compare for values of p: decimals (strings) compare as numbers, as the SQL
 // drivers compare them.
 func compareAs(p *schema.Property, a, b any) int {
@@ -863,6 +863,7 @@ func compareAs(p *schema.Property, a, b any) int {
 	return compare(a, b)
 }
 
+// compare orders two values of one schema Go type; nil sorts first.
 func compare(a, b any) int {
 	if a == nil || b == nil {
 		switch {

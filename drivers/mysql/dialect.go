@@ -85,13 +85,18 @@ func (Dialect) ColumnType(p *schema.Property) string {
 	case schema.SmallInt:
 		return "SMALLINT"
 	case schema.Float:
-		return "FLOAT"
+		// DOUBLE, not FLOAT: MariaDB sends a FLOAT with 6 significant digits as text, and
+		// compares it with a DOUBLE argument inexactly. dorm rounds float values to 32 bits
+		// before they are stored, so the column holds exactly the float32.
+		return "DOUBLE"
 	case schema.Double:
 		return "DOUBLE"
 	case schema.Decimal:
 		prec, scale := p.Precision, p.Scale
 		if prec <= 0 {
-			prec = 10
+			// No precision given: MySQL's widest, so that no digit is lost (its default,
+			// DECIMAL(10,0), would cut every fraction).
+			prec, scale = 65, 30
 		}
 		return "DECIMAL(" + strconv.Itoa(prec) + "," + strconv.Itoa(scale) + ")"
 	case schema.Boolean:
@@ -99,7 +104,7 @@ func (Dialect) ColumnType(p *schema.Property) string {
 	case schema.Date:
 		return "DATE"
 	case schema.Time:
-		return "TIME"
+		return "TIME(6)" // microseconds, as the other databases keep
 	case schema.DateTime:
 		return "DATETIME(6)"
 	case schema.UUID:
@@ -112,7 +117,7 @@ func (Dialect) ColumnType(p *schema.Property) string {
 	case schema.Blob:
 		return "LONGBLOB"
 	case schema.Text:
-		return "TEXT"
+		return "LONGTEXT" // TEXT holds 64 KiB; text is unbounded on the other databases
 	}
 	// string, enum (with a CHECK constraint added by sqlbase)
 	n := p.Length

@@ -239,7 +239,7 @@ func TestMigrateHandWritten(t *testing.T) {
 		"  foreign key (mentor_id) references author (id) on delete set null,\n" +
 		"  constraint author_publisher_id_foreign foreign key (publisher_id) references publisher (id) on delete cascade\n" +
 		");\n" +
-		"create table tag (id int auto_increment primary key, label text not null);\n" +
+		"create table tag (id int auto_increment primary key, label longtext not null);\n" +
 		"create table author_tags (\n" +
 		"  author_id int not null,\n" +
 		"  tag_id int not null,\n" +

@@ -86,8 +86,11 @@ func (Dialect) ColumnType(p *schema.Property) string {
 
 // Match writes $like as LIKE (case-sensitive), $ilike as ILIKE, both with PostgreSQL's
 // default backslash escape, and $re as ~ (a POSIX regular expression, case-sensitive).
+//
+// The column is cast to text: a uuid column has no LIKE or ~ of its own (for text and
+// varchar the cast changes nothing).
 func (Dialect) Match(b *sqlbase.Builder, col string, op query.Op, pattern string) error {
-	b.WriteString(col)
+	b.WriteString(col + "::text")
 	switch op {
 	case query.Like:
 		b.WriteString(" LIKE ")
@@ -156,10 +159,13 @@ func (Dialect) Decoder(p *schema.Property) sqlbase.Decoder {
 		return func(v any) (any, error) {
 			switch x := v.(type) {
 			case pgtype.Numeric:
-				return formatNumeric(x, p)
-
+				out, err := formatNumeric(x, p)
+				if s, ok := out.(string); ok && err == nil && p.Precision == 0 {
+					return schema.CanonicalRead(p, s), nil // 1.50 in a numeric without scale is 1.5
+				}
+				return out, err
 			case string:
-				return x, nil
+				return schema.CanonicalRead(p, x), nil
 			}
 			return nil, bad(v)
 		}

@@ -118,6 +118,9 @@ func (dec ValueDecoder) Decoder(p *schema.Property) Decoder {
 		return func(v any) (any, error) {
 			switch x := v.(type) {
 			case []byte:
+				if x == nil {
+					return []byte{}, nil // an empty blob, not NULL (which arrives as nil)
+				}
 				return x, nil
 			case string:
 				return []byte(x), nil
@@ -126,16 +129,22 @@ func (dec ValueDecoder) Decoder(p *schema.Property) Decoder {
 		}
 	}
 	// string text enum uuid objectId time decimal
+	canonical := p.Type == schema.Time || p.Type == schema.Decimal && p.Precision == 0
 	return func(v any) (any, error) {
-		if x, ok := v.(string); ok {
-			return x, nil
+		x, ok := v.(string)
+		if !ok && dec.String != nil {
+			x, ok = dec.String(v)
 		}
-		if dec.String != nil {
-			if s, ok := dec.String(v); ok {
-				return s, nil
-			}
+		if !ok {
+			return nil, bad(v)
 		}
-		return nil, bad(v)
+		if canonical {
+			return schema.CanonicalRead(p, x), nil
+		}
+		if s, isString := v.(string); isString && s == x {
+			return v, nil // already boxed: no allocation
+		}
+		return x, nil
 	}
 }
 
