@@ -435,6 +435,9 @@ func canonicalDecimal(s string, scale int) string {
 // loses its trailing zeros. It reports why a value does not fit: more integer digits than
 // precision - scale.
 func roundDecimal(s string, precision, scale int) (string, string) {
+	if precision > 0 && isCanonicalDecimal(s, precision, scale) {
+		return s, "" // the common case: no allocation
+	}
 	s = canonicalDecimal(s, 0)
 	neg := strings.HasPrefix(s, "-")
 	if neg {
@@ -497,4 +500,33 @@ func CanonicalRead(p *Property, s string) string {
 		}
 	}
 	return s
+}
+
+// isCanonicalDecimal reports whether s is already what roundDecimal makes of it for a column
+// of that precision and scale: digits without leading zeros (or one 0), then exactly scale
+// fraction digits, an optional minus sign on a value that is not zero.
+func isCanonicalDecimal(s string, precision, scale int) bool {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" || len(frac) != scale || hasDot != (scale > 0) || len(intPart) > precision-scale && intPart != "0" {
+		return false
+	}
+	if len(intPart) > 1 && intPart[0] == '0' {
+		return false
+	}
+	zero := true
+	for _, part := range []string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return false
+			}
+			if part[i] != '0' {
+				zero = false
+			}
+		}
+	}
+	return !(neg && zero)
 }

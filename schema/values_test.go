@@ -80,3 +80,29 @@ func TestCanonicalDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundDecimal(t *testing.T) {
+	for _, c := range []struct {
+		in              string
+		precision, scal int
+		want, reason    string
+	}{
+		{"1.005", 10, 2, "1.01", ""},
+		{"9.995", 10, 2, "10.00", ""},
+		{"-0.004", 10, 2, "0.00", ""},
+		{"-1.005", 10, 2, "-1.01", ""},
+		{"007.5", 10, 2, "7.50", ""},
+		{"+.5", 10, 2, "0.50", ""},
+		{"99.995", 4, 2, "", "3 digits before the point, more than decimal(4,2) holds (2)"},
+		{"12.30", 0, 0, "12.3", ""},
+		{"-0.0", 0, 0, "0", ""},
+		{"5.00", 10, 2, "5.00", ""},
+		{"0.5", 2, 2, "0.50", ""},
+		{"123", 3, 0, "123", ""},
+	} {
+		got, reason := roundDecimal(c.in, c.precision, c.scal)
+		if got != c.want || reason != c.reason {
+			t.Errorf("roundDecimal(%q, %d, %d) = %q, %q; want %q, %q", c.in, c.precision, c.scal, got, reason, c.want, c.reason)
+		}
+	}
+}
