@@ -92,3 +92,16 @@ type ConnError struct {
 func (e *ConnError) Error() string     { return "dorm: connection: " + e.Err.Error() }
 func (e *ConnError) Unwrap() error     { return e.Err }
 func (e *ConnError) SafeToRetry() bool { return e.Retry }
+
+// RetryError is an error after which the database rolled the transaction back, and running
+// the whole transaction again may succeed: a deadlock (this transaction was the victim) or
+// a serialization failure. Reason says which.
+type RetryError struct {
+	Reason string // "deadlock" or "serialization failure"
+	Err    error
+}
+
+func (e *RetryError) Error() string {
+	return "dorm: " + e.Reason + ", retry the transaction: " + e.Err.Error()
+}
+func (e *RetryError) Unwrap() error { return e.Err }

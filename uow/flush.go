@@ -46,10 +46,23 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 	u.flushes++
 	f := &flush{u: u, id: u.flushes, snaps: map[*dynamic.Entity]*dynamic.Snapshot{}}
 	saved := [3][]*dynamic.Entity{append([]*dynamic.Entity(nil), u.news...), append([]*dynamic.Entity(nil), u.changed...), append([]*dynamic.Entity(nil), u.removed...)}
+	var rollback func(context.Context) error // set once the transaction has begun
+	done := false
 	defer func() {
-		if err != nil {
-			f.undo()
-			u.news, u.changed, u.removed = saved[0], saved[1], saved[2]
+		if err == nil && done {
+			return
+		}
+		// An error, or a panic (from an OnQuery hook, a driver): the transaction is rolled
+		// back, so that it does not keep its connection and locks, and the unit of work is
+		// restored, as for an error.
+		r := recover()
+		if r != nil && rollback != nil {
+			_ = rollback(context.WithoutCancel(ctx))
+		}
+		f.undo()
+		u.news, u.changed, u.removed = saved[0], saved[1], saved[2]
+		if r != nil {
+			panic(r)
 		}
 	}()
 	if err := f.plan(); err != nil {
@@ -57,14 +70,17 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 	}
 	if f.empty() {
 		f.finish()
+		done = true
 		return nil
 	}
-	tx, commit, rollback, err := begin(ctx, f.single())
+	tx, commit, rb, err := begin(ctx, f.single())
 	if err != nil {
 		return err
 	}
+	rollback = rb
 	if err := f.run(ctx, tx); err != nil {
-		if rerr := rollback(ctx); rerr != nil {
+		rollback = nil
+		if rerr := rb(context.WithoutCancel(ctx)); rerr != nil {
 			return errors.Join(err, rerr)
 		}
 		return err
@@ -72,6 +88,8 @@ func (u *UnitOfWork) Flush(ctx context.Context, begin Begin) (err error) {
 	if err := commit(ctx); err != nil {
 		return err
 	}
+	rollback = nil
+	done = true
 	f.finish()
 	if n := len(u.frames); n > 0 {
 		u.frames[n-1].flushes = append(u.frames[n-1].flushes, f)

@@ -143,5 +143,6 @@ func Cases() []Case {
 	out = append(out, mikroCases...)
 	out = append(out, mikro2Cases...)
 	out = append(out, valuesCases...)
+	out = append(out, failureCases...)
 	return out
 }

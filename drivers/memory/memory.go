@@ -184,6 +184,10 @@ func (d *Driver) Begin(ctx context.Context, opts drivers.TxOptions) (drivers.Tx,
 // run runs fn on the store's data under the lock, atomically: on error nothing changes.
 func (d *Driver) run(ctx context.Context, q string, write bool, fn func(*data) error) error {
 	start := time.Now()
+	if err := ctx.Err(); err != nil { // as a database connection does with a done context
+		d.emit(ctx, q, start, err)
+		return err
+	}
 	if write {
 		d.st.writer.Lock()
 		defer d.st.writer.Unlock()
@@ -271,6 +275,8 @@ func (t *Tx) run(ctx context.Context, q string, write bool, fn func(*data) error
 	switch {
 	case t.done:
 		err = errDone
+	case ctx.Err() != nil:
+		err = ctx.Err()
 	case write && t.readOnly:
 		err = errors.New("memory: write in a read-only transaction")
 	case write:
@@ -299,6 +305,11 @@ func (t *Tx) Commit(ctx context.Context) error {
 	start := time.Now()
 	if t.done {
 		return errDone
+	}
+	if err := ctx.Err(); err != nil {
+		// A done context rolls the transaction back, as database/sql does.
+		_ = t.Rollback(context.WithoutCancel(ctx))
+		return err
 	}
 	t.done = true
 	if t.parent != nil {

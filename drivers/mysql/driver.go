@@ -279,13 +279,31 @@ func (d *Driver) begin(ctx context.Context, opts drivers.TxOptions) (*Tx, error)
 		}
 		return nil, err
 	}
-	r := d.runner(stx, nil)
+	ab := &aborted{}
+	r := d.runner(abortConn{Conn: stx, ab: ab}, nil)
+	r.Dialect = txDialect{Dialect: d.dialect, ab: ab}
 	hooks := &sqlbase.TxHooks{
-		ErrDone:  sql.ErrTxDone,
-		Config:   d.cfg,
-		Exec:     sqlbase.ExecHook(r),
-		Commit:   func(context.Context) error { return r.Dialect.Error(stx.Commit()) },
-		Rollback: func(context.Context) error { return r.Dialect.Error(stx.Rollback()) },
+		ErrDone: sql.ErrTxDone,
+		Config:  d.cfg,
+		Exec:    sqlbase.ExecHook(r),
+		Commit: func(ctx context.Context) error {
+			if ab.err != nil {
+				_ = stx.Rollback()
+				return ab.err
+			}
+			err := stx.Commit()
+			if cerr := ctx.Err(); cerr != nil && errors.Is(err, sql.ErrTxDone) {
+				return fmt.Errorf("%w (database/sql rolled the transaction back: %v)", cerr, err)
+			}
+			return r.Dialect.Error(err)
+		},
+		Rollback: func(context.Context) error {
+			if ab.err != nil {
+				_ = stx.Rollback()
+				return nil // the server rolled it back already
+			}
+			return r.Dialect.Error(stx.Rollback())
+		},
 	}
 	if pinned != nil {
 		hooks.End = func() { pinned.Close() } // the connection pinned for the isolation level
@@ -305,8 +323,16 @@ func (d *Driver) atomic(ctx context.Context, fn func(r *sqlbase.Runner) error) e
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			// A panic (an OnQuery hook's) must not leave the transaction open on its
+			// connection, holding locks.
+			_ = t.Rollback(context.WithoutCancel(ctx))
+			panic(r)
+		}
+	}()
 	if err := fn(t.Runner); err != nil {
-		_ = t.Rollback(ctx)
+		_ = t.Rollback(context.WithoutCancel(ctx))
 		return err
 	}
 	return t.Commit(ctx)
@@ -452,3 +478,52 @@ func (t *Tx) Commit(ctx context.Context) error { return t.st.Commit(ctx) }
 
 // Rollback rolls the transaction back, or rolls back to and releases the savepoint.
 func (t *Tx) Rollback(ctx context.Context) error { return t.st.Rollback(ctx) }
+
+// aborted records that the server rolled a transaction back by itself: a deadlock victim's
+// whole transaction is gone in InnoDB, and its session is back in autocommit mode.
+type aborted struct{ err error }
+
+// txDialect is the dialect of a transaction's statements: a deadlock it classifies aborts
+// the transaction.
+type txDialect struct {
+	Dialect
+	ab *aborted
+}
+
+func (d txDialect) Error(err error) error {
+	err = d.Dialect.Error(err)
+	var re *drivers.RetryError
+	if errors.As(err, &re) && d.ab.err == nil {
+		d.ab.err = err
+	}
+	return err
+}
+
+// abortConn refuses every statement of an aborted transaction with the error that aborted
+// it: run on the session, they would each commit on their own (savepoints included, which
+// no longer exist).
+type abortConn struct {
+	sqlbase.Conn
+	ab *aborted
+}
+
+func (c abortConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if c.ab.err != nil {
+		return nil, c.ab.err
+	}
+	return c.Conn.ExecContext(ctx, query, args...)
+}
+
+func (c abortConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if c.ab.err != nil {
+		return nil, c.ab.err
+	}
+	return c.Conn.QueryContext(ctx, query, args...)
+}
+
+func (c abortConn) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	if c.ab.err != nil {
+		return nil, c.ab.err
+	}
+	return c.Conn.PrepareContext(ctx, query)
+}

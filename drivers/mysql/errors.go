@@ -27,6 +27,7 @@ const (
 	errNoRef           = 1216 // ER_NO_REFERENCED_ROW (old servers)
 	errCheckMySQL      = 3819 // ER_CHECK_CONSTRAINT_VIOLATED (MySQL 8.0.16+)
 	errCheckMariaDB    = 4025 // ER_CONSTRAINT_FAILED (MariaDB 10.2+)
+	errDeadlock        = 1213 // ER_LOCK_DEADLOCK: the transaction was rolled back
 )
 
 // classify turns a constraint violation into a *drivers.ConstraintError and a broken
@@ -41,6 +42,10 @@ func classify(err error, mariaDB bool) error {
 		if ce := constraint(me, mariaDB); ce != nil {
 			ce.Err = err
 			return ce
+		}
+		if me.Number == errDeadlock {
+			// InnoDB rolled the whole transaction back, not only the statement.
+			return &drivers.RetryError{Reason: "deadlock", Err: err}
 		}
 		return err
 	}

@@ -140,8 +140,16 @@ func (d *Driver) atomic(ctx context.Context, fn func(r *runner) error) error {
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			// A panic (an OnQuery hook's) must not leave the transaction open on its
+			// connection, holding locks.
+			_ = t.Rollback(context.WithoutCancel(ctx))
+			panic(r)
+		}
+	}()
 	if err := fn(t.runner); err != nil {
-		_ = t.Rollback(ctx)
+		_ = t.Rollback(context.WithoutCancel(ctx))
 		return err
 	}
 	return t.Commit(ctx)

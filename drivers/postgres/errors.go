@@ -30,7 +30,8 @@ func classify(err error) error {
 	}
 	var ce *drivers.ConstraintError
 	var ne *drivers.ConnError
-	if errors.As(err, &ce) || errors.As(err, &ne) {
+	var re *drivers.RetryError
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.As(err, &re) {
 		return err
 	}
 	var pe *pgconn.PgError
@@ -45,6 +46,10 @@ func classify(err error) error {
 			kind = drivers.ForeignKey
 		case codeCheck:
 			kind = drivers.Check
+		case "40P01":
+			return &drivers.RetryError{Reason: "deadlock", Err: err}
+		case "40001":
+			return &drivers.RetryError{Reason: "serialization failure", Err: err}
 		default:
 			// Class 08 (connection exception) and 57P01-57P03 (the server terminated the
 			// connection: admin or crash shutdown, cannot connect now).

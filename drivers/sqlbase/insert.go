@@ -78,7 +78,7 @@ func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk i
 	if len(op.Rows) >= 2*chunk {
 		fullSQL = multiInsertSQL(r.Dialect, e, fields, chunk)
 		if err := x.prepare(ctx, fullSQL); err != nil {
-			return r.classify(err, e.Name)
+			return r.classify(ctx, err, e.Name)
 		}
 		defer x.close()
 	}
@@ -121,7 +121,7 @@ func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk i
 		}
 		began := time.Now()
 		id, err := x.exec(ctx, query, query == fullSQL, args)
-		err = r.classify(err, e.Name)
+		err = r.classify(ctx, err, e.Name)
 		r.Config.Emit(ctx, query, args, began, err)
 		if err != nil {
 			return err

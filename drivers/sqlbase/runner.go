@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,7 @@ var _ drivers.Executor = (*Runner)(nil)
 func (r *Runner) Exec(ctx context.Context, entity, query string, args []any) (sql.Result, error) {
 	start := time.Now()
 	res, err := r.Conn.ExecContext(ctx, query, args...)
-	err = r.classify(err, entity)
+	err = r.classify(ctx, err, entity)
 	r.Config.Emit(ctx, query, args, start, err)
 	return res, err
 }
@@ -61,14 +62,19 @@ func (r *Runner) Exec(ctx context.Context, entity, query string, args []any) (sq
 func (r *Runner) execStmt(ctx context.Context, st *sql.Stmt, entity, query string, args []any) (sql.Result, error) {
 	start := time.Now()
 	res, err := st.ExecContext(ctx, args...)
-	err = r.classify(err, entity)
+	err = r.classify(ctx, err, entity)
 	r.Config.Emit(ctx, query, args, start, err)
 	return res, err
 }
 
-func (r *Runner) classify(err error, entity string) error {
+func (r *Runner) classify(ctx context.Context, err error, entity string) error {
 	if err == nil {
 		return nil
+	}
+	// database/sql's errors after it ended a transaction because its context ended (its
+	// "statement is closed" error is not exported): say so.
+	if cerr := ctx.Err(); cerr != nil && (errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || err.Error() == "sql: statement is closed") {
+		return fmt.Errorf("%w (%v)", cerr, err)
 	}
 	err = r.Dialect.Error(err)
 	var ce *drivers.ConstraintError
@@ -109,7 +115,7 @@ func (r *Runner) Find(ctx context.Context, op *drivers.FindOp, fn func(row []any
 	start := time.Now()
 	rows, err := r.Conn.QueryContext(ctx, st.SQL, st.Args...)
 	if err != nil {
-		err = r.classify(err, op.Entity.Name)
+		err = r.classify(ctx, err, op.Entity.Name)
 		r.Config.Emit(ctx, st.SQL, st.Args, start, err)
 		return err
 	}
@@ -138,7 +144,7 @@ func (r *Runner) Find(ctx context.Context, op *drivers.FindOp, fn func(row []any
 	if err == nil {
 		err = rows.Err()
 	}
-	err = r.classify(err, op.Entity.Name)
+	err = r.classify(ctx, err, op.Entity.Name)
 	r.Config.Emit(ctx, st.SQL, st.Args, start, err)
 	if err != nil {
 		return err
@@ -166,7 +172,7 @@ func (r *Runner) Count(ctx context.Context, op *drivers.CountOp) (int64, error) 
 			err = rows.Err()
 		}
 	}
-	err = r.classify(err, op.Entity.Name)
+	err = r.classify(ctx, err, op.Entity.Name)
 	r.Config.Emit(ctx, st.SQL, st.Args, start, err)
 	return n, err
 }
@@ -211,7 +217,7 @@ func (r *Runner) perRow(ctx context.Context, entity, query string, n int,
 	if n > 1 {
 		var err error
 		if st, err = r.Conn.PrepareContext(ctx, query); err != nil {
-			return r.classify(err, entity)
+			return r.classify(ctx, err, entity)
 		}
 		defer st.Close()
 	}

@@ -117,16 +117,27 @@ func (d *Driver) begin(ctx context.Context, opts drivers.TxOptions) (*Tx, error)
 	}
 	begin := "BEGIN IMMEDIATE"
 	if opts.ReadOnly {
+		// A deferred BEGIN would still let the transaction write: query_only refuses
+		// every write on this connection until the transaction ends.
+		if _, err := conn.ExecContext(ctx, "PRAGMA query_only = ON"); err != nil {
+			conn.Close()
+			return nil, Dialect{}.Error(err)
+		}
 		begin = "BEGIN DEFERRED"
 	}
 	_, err = conn.ExecContext(ctx, begin)
 	err = Dialect{}.Error(err)
 	d.cfg.Emit(ctx, "BEGIN", nil, start, err)
 	if err != nil {
+		if opts.ReadOnly {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA query_only = OFF")
+		}
 		conn.Close()
 		return nil, err
 	}
-	return newTx(conn, true, d.cfg), nil
+	t := newTx(conn, true, d.cfg)
+	t.readOnly = opts.ReadOnly
+	return t, nil
 }
 
 // atomic is the Runner's Atomic: fn in a transaction, committed when fn succeeds.
@@ -135,8 +146,16 @@ func (d *Driver) atomic(ctx context.Context, fn func(r *sqlbase.Runner) error) e
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			// A panic (an OnQuery hook's) must not leave the transaction open on its
+			// connection, holding locks.
+			_ = t.Rollback(context.WithoutCancel(ctx))
+			panic(r)
+		}
+	}()
 	if err := fn(t.Runner); err != nil {
-		_ = t.Rollback(ctx)
+		_ = t.Rollback(context.WithoutCancel(ctx))
 		return err
 	}
 	return t.Commit(ctx)
@@ -202,20 +221,33 @@ func (d *Driver) DropSchema(ctx context.Context, reg *schema.Registry) (err erro
 // Tx is a transaction or, below the top level, a savepoint. It implements drivers.Tx.
 type Tx struct {
 	*sqlbase.Runner
-	st sqlbase.TxState
+	st       sqlbase.TxState
+	readOnly bool // PRAGMA query_only is on for its connection
 }
 
 // newTx returns the transaction begun on conn; own says that ending it closes conn (returns
 // it to the pool).
 func newTx(conn *sql.Conn, own bool, cfg drivers.Config) *Tx {
 	r := &sqlbase.Runner{Dialect: Dialect{}, Conn: conn, Config: cfg, Multi: multiInsert}
+	var t *Tx
 	end := func(ctx context.Context, stmt string) error {
 		r.ReleaseRaw()
-		_, err := conn.ExecContext(context.WithoutCancel(ctx), stmt)
-		if err != nil && stmt == "COMMIT" {
+		var err error
+		if stmt == "COMMIT" && ctx.Err() != nil {
+			// The context ended before the commit: roll back, as database/sql's Tx does.
+			stmt, err = "ROLLBACK", ctx.Err()
+		}
+		_, xerr := conn.ExecContext(context.WithoutCancel(ctx), stmt)
+		if err == nil {
+			err = xerr
+		}
+		if xerr != nil && stmt == "COMMIT" {
 			// A COMMIT that failed (SQLITE_BUSY) leaves the transaction open: roll it back,
 			// as database/sql's Tx does, so that the connection is clean.
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		if t != nil && t.readOnly {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA query_only = OFF")
 		}
 		if own {
 			if err != nil {
@@ -226,13 +258,14 @@ func newTx(conn *sql.Conn, own bool, cfg drivers.Config) *Tx {
 		}
 		return r.Dialect.Error(err)
 	}
-	return &Tx{Runner: r, st: sqlbase.NewTxState(&sqlbase.TxHooks{
+	t = &Tx{Runner: r, st: sqlbase.NewTxState(&sqlbase.TxHooks{
 		ErrDone:  sql.ErrTxDone,
 		Config:   cfg,
 		Exec:     sqlbase.ExecHook(r),
 		Commit:   func(ctx context.Context) error { return end(ctx, "COMMIT") },
 		Rollback: func(ctx context.Context) error { return end(ctx, "ROLLBACK") },
 	})}
+	return t
 }
 
 // Begin starts a nested transaction: SAVEPOINT spN.
