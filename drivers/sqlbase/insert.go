@@ -55,6 +55,18 @@ func (r *Runner) insertMulti(ctx context.Context, op *drivers.InsertOp) error {
 				if r.raw == nil {
 					r.raw = &rawCache{}
 				}
+				defer func() {
+					if p := recover(); p != nil {
+						// database/sql closes a connection whose Raw callback panicked; a
+						// statement left open on it would keep it (and its transaction,
+						// with SQLite's write lock) alive.
+						if r.raw.st != nil {
+							r.raw.st.Close()
+						}
+						r.raw = nil
+						panic(p)
+					}
+				}()
 				err = r.insertChunks(ctx, op, chunk, auto, &rawExec{conn: c, cache: r.raw})
 				return nil
 			})
@@ -69,7 +81,10 @@ func (r *Runner) insertMulti(ctx context.Context, op *drivers.InsertOp) error {
 	})
 }
 
-// insertChunks runs the statements of insertMulti through x.
+// insertChunks runs the statements of insertMulti through x. When there are several, the
+// arguments of the next statement are converted on another goroutine while the database
+// runs the current one (for SQLite, executing a statement is CPU work on the calling
+// goroutine; for a server, a round trip): the conversion is then off the critical path.
 func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk int, auto bool, x chunkExec) error {
 	e, fields := op.Entity, op.Fields
 	// The full-size statement is prepared once when it runs more than once: parsing
@@ -82,47 +97,35 @@ func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk i
 		}
 		defer x.close()
 	}
-	args := make([]any, 0, chunk*len(fields))
-	for start := 0; start < len(op.Rows); start += chunk {
-		end := min(start+chunk, len(op.Rows))
-		if r.Config.OnQuery != nil {
-			// The event keeps the arguments: each statement gets its own slice.
-			args = make([]any, 0, chunk*len(fields))
-		} else {
-			args = args[:0]
+	// An OnQuery event keeps the arguments: then each statement gets its own slice.
+	keep := r.Config.OnQuery != nil
+	next, done := chunkConverter(r.Dialect, op, chunk, x, keep)
+	if len(op.Rows) > chunk {
+		var stop func()
+		next, stop = pipeline(next)
+		defer func() { stop(); done() }()
+	} else {
+		defer done()
+	}
+	for {
+		b, ok := next()
+		if !ok {
+			return nil
 		}
-		// A time shared by columns and rows (the createdAt and updatedAt of the entities of
-		// one flush) is converted once.
-		var prevTime time.Time
-		var prevOut any
-		for _, row := range op.Rows[start:end] {
-			if len(row) != len(fields) {
-				return fmt.Errorf("sqlbase: %d values for %d fields of %s", len(row), len(fields), e.Name)
-			}
-			for j, f := range fields {
-				t, isTime := row[j].(time.Time)
-				if isTime && prevOut != nil && f.Type == schema.DateTime && t.Equal(prevTime) {
-					args = append(args, prevOut)
-					continue
-				}
-				a, err := r.Dialect.Arg(f, row[j])
-				if err != nil {
-					return err
-				}
-				if isTime && f.Type == schema.DateTime {
-					prevTime, prevOut = t, a
-				}
-				args = append(args, a)
-			}
+		if b.err != nil {
+			b.release()
+			return b.err
 		}
+		start, end := b.start, b.end
 		query := fullSQL
 		if fullSQL == "" || end-start != chunk {
 			query = multiInsertSQL(r.Dialect, e, fields, end-start)
 		}
 		began := time.Now()
-		id, err := x.exec(ctx, query, query == fullSQL, args)
+		id, err := x.exec(ctx, query, query == fullSQL, b)
 		err = r.classify(ctx, err, e.Name)
-		r.Config.Emit(ctx, query, args, began, err)
+		r.Config.Emit(ctx, query, b.args, began, err)
+		b.release()
 		if err != nil {
 			return err
 		}
@@ -137,16 +140,192 @@ func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk i
 			op.Generated[k] = first + int64(k-start)
 		}
 	}
-	return nil
+}
+
+// argBatch is the arguments of one statement of a multi-row insert: rows [start, end) of the
+// operation, converted for the driver (args) and, for a raw exec, bound (named).
+type argBatch struct {
+	start, end int
+	args       []any
+	named      []driver.NamedValue
+	err        error
+	release    func() // gives the buffers back for a later statement
+	panicked   any    // what the conversion panicked with, on the pipeline's goroutine
+}
+
+// convertSafely calls next, returning what it panicked with instead of panicking.
+func convertSafely(next func() (argBatch, bool)) (b argBatch, ok bool, panicked any) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = p
+		}
+	}()
+	b, ok = next()
+	return b, ok, nil
+}
+
+// chunkConverter returns a function that converts the rows of op one statement (chunk rows)
+// at a time, and reports false when all are done. Unless keep is set, it converts into two
+// pairs of buffers in turn: a batch's buffers are reused once the batch is released, and at
+// most two batches are out at once (one running, one converted ahead). Once every batch is
+// released, done keeps the buffers in x for the next operation.
+func chunkConverter(d Dialect, op *drivers.InsertOp, chunk int, x chunkExec, keep bool) (func() (argBatch, bool), func()) {
+	fields := op.Fields
+	size := min(chunk, len(op.Rows)) * len(fields)
+	free := make(chan argBuffers, 2)
+	kept := x.buffers()
+	if !keep {
+		for range 2 {
+			var b argBuffers
+			if kept != nil && len(*kept) > 0 {
+				b, *kept = (*kept)[len(*kept)-1], (*kept)[:len(*kept)-1]
+			}
+			if cap(b.args) < size {
+				b.args = make([]any, 0, size)
+			}
+			if x.needsNamed() && cap(b.named) < size {
+				b.named = make([]driver.NamedValue, 0, size)
+			}
+			free <- b
+		}
+	}
+	// done keeps the released buffers for the next operation (all of them, unless a panic
+	// cut a statement short).
+	done := func() {
+		if keep || kept == nil {
+			return
+		}
+		for range 2 {
+			select {
+			case b := <-free:
+				*kept = append(*kept, b)
+			default:
+				return
+			}
+		}
+	}
+	start := 0
+	return func() (argBatch, bool) {
+		if start >= len(op.Rows) {
+			return argBatch{}, false
+		}
+		end := min(start+chunk, len(op.Rows))
+		b := argBatch{start: start, end: end, release: func() {}}
+		start = end
+		var buf argBuffers
+		if keep {
+			buf.args = make([]any, 0, size)
+		} else {
+			buf = <-free
+			b.release = func() {
+				// The values are the caller's: the buffers must not keep them alive.
+				clear(b.args)
+				clear(b.named)
+				free <- argBuffers{args: b.args[:0], named: b.named[:0]}
+			}
+		}
+		args := buf.args
+		// A time shared by columns and rows (the createdAt and updatedAt of the entities of
+		// one flush) is converted once.
+		var prevTime time.Time
+		var prevOut any
+		for _, row := range op.Rows[b.start:b.end] {
+			if len(row) != len(fields) {
+				b.err = fmt.Errorf("sqlbase: %d values for %d fields of %s", len(row), len(fields), op.Entity.Name)
+				return b, true
+			}
+			for j, f := range fields {
+				t, isTime := row[j].(time.Time)
+				if isTime && prevOut != nil && f.Type == schema.DateTime && t.Equal(prevTime) {
+					args = append(args, prevOut)
+					continue
+				}
+				a, err := d.Arg(f, row[j])
+				if err != nil {
+					b.err = err
+					return b, true
+				}
+				if isTime && f.Type == schema.DateTime {
+					prevTime, prevOut = t, a
+				}
+				args = append(args, a)
+			}
+		}
+		b.args = args
+		b.named, b.err = x.bind(args, buf.named)
+		return b, true
+	}, done
+}
+
+// argBuffers are the buffers of one statement's arguments.
+type argBuffers struct {
+	args  []any
+	named []driver.NamedValue
+}
+
+// pipeline runs next on a goroutine of its own, one batch ahead of the caller. stop ends the
+// goroutine and waits for it; the caller must have released every batch it took by then.
+func pipeline(next func() (argBatch, bool)) (func() (argBatch, bool), func()) {
+	out := make(chan argBatch) // unbuffered: the goroutine converts one batch ahead, no more
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(out)
+		for {
+			b, ok, p := convertSafely(next)
+			if p != nil {
+				// A panic while converting is the caller's, as it would be without the
+				// goroutine: it is raised again there.
+				select {
+				case out <- argBatch{panicked: p, release: func() {}}:
+				case <-done:
+				}
+				return
+			}
+			if !ok {
+				return
+			}
+			select {
+			case out <- b:
+			case <-done:
+				b.release()
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	recv := func() (argBatch, bool) {
+		b, ok := <-out
+		if b.panicked != nil {
+			panic(b.panicked)
+		}
+		return b, ok
+	}
+	stop := func() {
+		close(done)
+		<-finished
+	}
+	return recv, stop
 }
 
 // chunkExec runs the statements of a multi-row insert: one prepared statement, executed
 // for every full chunk, and unprepared ones for the rest.
 type chunkExec interface {
 	prepare(ctx context.Context, query string) error
-	// exec runs query (the prepared one when prepared) and returns the last insert id.
-	exec(ctx context.Context, query string, prepared bool, args []any) (int64, error)
+	// bind prepares args for exec, in buf when it needs a buffer of its own (a raw exec's
+	// driver.NamedValue); it runs on the goroutine that converts the arguments.
+	bind(args []any, buf []driver.NamedValue) ([]driver.NamedValue, error)
+	// exec runs query (the prepared one when prepared) with b's arguments and returns the
+	// last insert id.
+	exec(ctx context.Context, query string, prepared bool, b argBatch) (int64, error)
 	close()
+	// needsNamed reports whether bind fills driver.NamedValue buffers.
+	needsNamed() bool
+	// buffers is where argument buffers are kept from one operation to the next, or nil.
+	buffers() *[]argBuffers
 }
 
 // sqlExec runs them through database/sql.
@@ -160,13 +339,17 @@ func (x *sqlExec) prepare(ctx context.Context, query string) (err error) {
 	return err
 }
 
-func (x *sqlExec) exec(ctx context.Context, query string, prepared bool, args []any) (int64, error) {
+func (x *sqlExec) bind([]any, []driver.NamedValue) ([]driver.NamedValue, error) { return nil, nil }
+
+func (x *sqlExec) needsNamed() bool { return false }
+
+func (x *sqlExec) exec(ctx context.Context, query string, prepared bool, b argBatch) (int64, error) {
 	var res sql.Result
 	var err error
 	if prepared {
-		res, err = x.st.ExecContext(ctx, args...)
+		res, err = x.st.ExecContext(ctx, b.args...)
 	} else {
-		res, err = x.conn.ExecContext(ctx, query, args...)
+		res, err = x.conn.ExecContext(ctx, query, b.args...)
 	}
 	if err != nil {
 		return 0, err
@@ -175,6 +358,8 @@ func (x *sqlExec) exec(ctx context.Context, query string, prepared bool, args []
 }
 
 func (x *sqlExec) close() { x.st.Close() }
+
+func (x *sqlExec) buffers() *[]argBuffers { return nil }
 
 // rawConn is a Conn that hands out its database/sql driver connection: a *sql.Conn.
 type rawConn interface {
@@ -198,9 +383,9 @@ type rawExec struct {
 // last full-size statement and the argument buffer. The statement is used only inside
 // (*sql.Conn).Raw on that connection, and closed by [Runner.ReleaseRaw].
 type rawCache struct {
-	sql string
-	st  driver.Stmt
-	nv  []driver.NamedValue
+	sql  string
+	st   driver.Stmt
+	bufs []argBuffers
 }
 
 func (x *rawExec) prepare(ctx context.Context, query string) error {
@@ -224,20 +409,25 @@ func (x *rawExec) prepare(ctx context.Context, query string) error {
 	return nil
 }
 
-func (x *rawExec) exec(ctx context.Context, query string, prepared bool, args []any) (int64, error) {
-	nv := x.cache.nv[:0]
+func (x *rawExec) needsNamed() bool { return true }
+
+// bind converts args to the driver's named values, as database/sql would, into buf.
+func (x *rawExec) bind(args []any, buf []driver.NamedValue) ([]driver.NamedValue, error) {
+	nv := buf[:0]
 	for i, a := range args {
 		if !driver.IsValue(a) {
 			v, err := driver.DefaultParameterConverter.ConvertValue(a)
 			if err != nil {
-				return 0, fmt.Errorf("sqlbase: argument %d: %w", i+1, err)
+				return nv, fmt.Errorf("sqlbase: argument %d: %w", i+1, err)
 			}
 			a = v
 		}
 		nv = append(nv, driver.NamedValue{Ordinal: i + 1, Value: a})
 	}
-	x.cache.nv = nv
-	defer clear(nv) // the values are the caller's: do not keep them alive
+	return nv, nil
+}
+
+func (x *rawExec) exec(ctx context.Context, query string, prepared bool, b argBatch) (int64, error) {
 	st := x.cache.st
 	if !prepared {
 		one, err := x.conn.PrepareContext(ctx, query)
@@ -251,7 +441,7 @@ func (x *rawExec) exec(ctx context.Context, query string, prepared bool, args []
 	if !ok {
 		return 0, errNoRaw
 	}
-	res, err := sc.ExecContext(ctx, nv)
+	res, err := sc.ExecContext(ctx, b.named)
 	if err != nil {
 		return 0, err
 	}
@@ -260,6 +450,8 @@ func (x *rawExec) exec(ctx context.Context, query string, prepared bool, args []
 
 // close keeps the statement for the next insert; ReleaseRaw closes it.
 func (x *rawExec) close() {}
+
+func (x *rawExec) buffers() *[]argBuffers { return &x.cache.bufs }
 
 // ReleaseRaw closes the statement that raw inserts kept on the Runner's connection; a
 // driver calls it before the connection of a transaction goes back to the pool.

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/drivers/driverstest"
 	"github.com/dorm-go/dorm/query"
 	"github.com/dorm-go/dorm/schema"
 )
@@ -146,3 +148,113 @@ func TestRawInsertConstraintError(t *testing.T) {
 }
 
 func keyIs(p *schema.Property, v any) *query.Cmp { return &query.Cmp{Prop: p, Op: query.Eq, Value: v} }
+
+// TestPipelinedInsertBadValue: the arguments of a large insert are converted one statement
+// ahead, on another goroutine. A value that cannot be converted in a later statement fails
+// the insert with an error naming the property, the statements before it go with the
+// rollback, and the next inserts on the same connection get every key right.
+func TestPipelinedInsertBadValue(t *testing.T) {
+	forEachArgMode(t, testPipelinedInsertBadValue)
+}
+
+// forEachArgMode runs test on a driver with an OnQuery hook (each statement converts into
+// arguments of its own, which the event keeps) and on one without (two argument buffers
+// reused from statement to statement and from one insert to the next).
+func forEachArgMode(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("OnQuery", func(t *testing.T) { test(t, open(t)) })
+	t.Run("reused buffers", func(t *testing.T) {
+		env := driverstest.NewOpsEnv(t, func(t testing.TB, _ drivers.Config) drivers.Driver { return openDriver(t, drivers.Config{}) })
+		test(t, &fixture{OpsEnv: env, d: env.Driver.(*Driver)})
+	})
+}
+
+func testPipelinedInsertBadValue(t *testing.T, f *fixture) {
+	rows := tagRows("bad", 2000)
+	rows[1600][0] = struct{}{}
+	tx, err := f.d.Begin(f.Ctx, drivers.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := insertTags(f.Ctx, tx, f, rows); err == nil || !strings.Contains(err.Error(), "BookTag.name") {
+		t.Fatalf("row 1600 holds a struct{}: %v, want an error naming BookTag.name", err)
+	}
+	// The same transaction goes on: its next inserts reuse the argument buffers.
+	ok, err := insertTags(f.Ctx, tx, f, tagRows("ok", 1200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := insertTags(f.Ctx, tx, f, tagRows("more", 1001))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(f.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	// database/sql rolls nothing back by itself: the 1,500 rows of the three statements
+	// before the bad one were written inside the transaction, which the caller (a flush)
+	// rolls back on an error. Here it committed, so they are there; the fourth was never sent.
+	if n := f.CountTags(t, f.d); n != 1500+1200+1001 {
+		t.Errorf("%d tags, want the 1,500 sent before the bad statement and 2,201 after", n)
+	}
+	byKey := map[any]any{}
+	for _, r := range f.Find(f.d, &drivers.FindOp{Entity: f.E("BookTag"), Fields: f.Props("BookTag", "id", "name")}) {
+		byKey[r[0]] = r[1]
+	}
+	for _, op := range []*drivers.InsertOp{ok, more} {
+		for k, id := range op.Generated {
+			if want := fmt.Sprintf("%s %04d", map[bool]string{true: "ok", false: "more"}[op == ok], k); byKey[id] != want {
+				t.Fatalf("key %v holds %v, want %v", id, byKey[id], want)
+			}
+		}
+	}
+}
+
+// panicky is a JSON value whose encoding panics.
+type panicky struct{}
+
+func (panicky) MarshalJSON() ([]byte, error) { panic("panicky: MarshalJSON") }
+
+// TestPipelinedInsertPanic: a panic while converting a value of a later statement (a JSON
+// value whose MarshalJSON panics) reaches the caller's goroutine, as it would without the
+// pipeline, and leaves the driver usable.
+func TestPipelinedInsertPanic(t *testing.T) {
+	forEachArgMode(t, testPipelinedInsertPanic)
+}
+
+func testPipelinedInsertPanic(t *testing.T, f *fixture) {
+	fields := f.Props("Author", "createdAt", "updatedAt", "name", "email", "version", "identities")
+	rows := make([][]any, 1500)
+	for i := range rows {
+		rows[i] = []any{t0, t0, "A", fmt.Sprintf("a%d@x", i), int64(1), map[string]any{"n": i}}
+	}
+	rows[1200][5] = panicky{}
+	tx, err := f.d.Begin(f.Ctx, drivers.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != "panicky: MarshalJSON" {
+				t.Errorf("recovered %v, want the panic of MarshalJSON", r)
+			}
+		}()
+		err = tx.Insert(f.Ctx, &drivers.InsertOp{Entity: f.E("Author"), Fields: fields, Rows: rows})
+		t.Errorf("Insert returned %v instead of panicking", err)
+	}()
+	// database/sql closes a connection whose Raw callback panicked; SQLite then rolls back
+	// what the transaction wrote, and Rollback has nothing left to do.
+	if err := tx.Rollback(f.Ctx); err != nil && !errors.Is(err, sql.ErrConnDone) && !strings.Contains(err.Error(), "connection is already closed") {
+		t.Fatal(err)
+	}
+	if st := f.d.DB().Stats(); st.InUse != 0 {
+		t.Errorf("%d connections in use after the panic", st.InUse)
+	}
+	n, err := f.d.Count(f.Ctx, &drivers.CountOp{Entity: f.E("Author")})
+	if err != nil || n != 0 {
+		t.Errorf("%d authors after the rollback (%v), want 0", n, err)
+	}
+	rows[1200][5] = nil
+	if err := f.d.Insert(f.Ctx, &drivers.InsertOp{Entity: f.E("Author"), Fields: fields, Rows: rows}); err != nil {
+		t.Fatal(err)
+	}
+}
