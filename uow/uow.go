@@ -296,16 +296,19 @@ func (u *UnitOfWork) persistNew(e *dynamic.Entity) error {
 	if in.Tracker != nil && in.Tracker != u {
 		return fmt.Errorf("dorm: %v belongs to another EntityManager", e)
 	}
-	applyCreateValues(e, u.info(e.Meta()).onPersist)
+	generated := applyCreateValues(e, u.info(e.Meta()).onPersist)
 	in.Key = ""
 	if id := e.ID(); id != nil {
 		// A key known now (client-generated, or set by the user) puts the entity in the
 		// identity map at once, as MikroORM does: GetReference and FindOne by that key
-		// return it, without a query.
+		// return it, without a query. A random uuid made just now (with a single key)
+		// cannot be there already.
 		m := u.mapOf(e.Meta())
 		ks := schema.KeyString(id)
-		if prev, ok := m[ks]; ok && prev != e {
-			return fmt.Errorf("dorm: %s with key %v is already managed by this EntityManager", e.Entity(), id)
+		if !generated || len(e.Meta().Primary) != 1 {
+			if prev, ok := m[ks]; ok && prev != e {
+				return fmt.Errorf("dorm: %s with key %v is already managed by this EntityManager", e.Entity(), id)
+			}
 		}
 		m[ks] = e
 		in.Key = ks

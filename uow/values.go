@@ -29,8 +29,9 @@ func timeValue(p *schema.Property, t time.Time) any {
 // defaults, and the first version. Values the user set are kept. onCreate times are set by
 // the flush that inserts the entity (stampCreated), as MikroORM runs onCreate hooks.
 //
-// props are the entity's scalars that Persist fills in (metaInfo.onPersist).
-func applyCreateValues(e *dynamic.Entity, props []*schema.Property) {
+// props are the entity's scalars that Persist fills in (metaInfo.onPersist). It reports
+// whether it generated a uuid for a primary key property: such a key is new to every map.
+func applyCreateValues(e *dynamic.Entity, props []*schema.Property) (newKey bool) {
 	var t time.Time
 	for _, p := range props {
 		if e.Value(p) != nil || embeddedAbsent(e, p) {
@@ -39,6 +40,7 @@ func applyCreateValues(e *dynamic.Entity, props []*schema.Property) {
 		switch {
 		case p.OnCreate == "uuid":
 			e.SetRaw(p, newUUID())
+			newKey = newKey || p.Primary
 		case p.IsVersion:
 			if t.IsZero() && !p.Type.IsInteger() {
 				t = now()
@@ -48,6 +50,7 @@ func applyCreateValues(e *dynamic.Entity, props []*schema.Property) {
 			e.SetRaw(p, p.Default)
 		}
 	}
+	return newKey
 }
 
 // stamps holds the onCreate times of one flush: every entity it inserts gets the same
