@@ -98,10 +98,16 @@ const (
 	Desc
 )
 
-// Order is one ORDER BY term: a property with a column.
+// Order is one ORDER BY term: a property with a column, of the entity found or, through
+// Path, of a related entity.
 type Order struct {
 	Prop *schema.Property
 	Dir  Direction
+	// Path is the chain of to-one relations with a column (m:1, owning 1:1) that leads from
+	// the entity found to the entity of Prop: [author] for "author.name", [author, mentor]
+	// for "author.mentor.name"; empty for a property of the entity found. A missing related
+	// row (a NULL key) orders as a NULL value.
+	Path []*schema.Property
 }
 
 // Lock is a pessimistic lock mode of a find.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 
 	"github.com/dorm-go/dorm/drivers"
@@ -290,6 +291,27 @@ func convertKey(meta *schema.Entity, id any) (any, error) {
 	return out, nil
 }
 
+// keyList reports whether filter is a list of primary keys, and returns them: any slice
+// (but []byte, a blob key) for an entity with a single key; for a composite key a []any
+// whose items are all []any (one composite key alone is a []any of its parts).
+func keyList(meta *schema.Entity, filter any) ([]any, bool) {
+	if _, blob := filter.([]byte); blob {
+		return nil, false
+	}
+	v := reflect.ValueOf(filter)
+	if v.Kind() != reflect.Slice {
+		return nil, false
+	}
+	keys := make([]any, v.Len())
+	for i := range keys {
+		keys[i] = v.Index(i).Interface()
+		if _, part := keys[i].([]any); len(meta.Primary) > 1 && !part {
+			return nil, false
+		}
+	}
+	return keys, true
+}
+
 // keyFilter returns the filter matching the primary key key.
 func keyFilter(meta *schema.Entity, key any) query.Expr {
 	if len(meta.Primary) == 1 {
@@ -342,6 +364,26 @@ func (m *EntityManager) where(meta *schema.Entity, filter any) (query.Expr, erro
 		return query.Parse(meta, f)
 	case query.Expr:
 		return f, nil
+	}
+	if keys, ok := keyList(meta, filter); ok {
+		// A list of primary keys, as MikroORM's em.find(Author, [1, 2, 3]).
+		or := make(query.Or, 0, len(keys))
+		in := make([]any, 0, len(keys))
+		for i, k := range keys {
+			key, err := convertKey(meta, k)
+			if err != nil {
+				return nil, fmt.Errorf("dorm: %s filter: key %d of the list: %w", meta.Name, i, err)
+			}
+			in = append(in, key)
+			or = append(or, keyFilter(meta, key))
+		}
+		if len(meta.Primary) == 1 {
+			return &query.Cmp{Prop: meta.Primary[0], Op: query.In, Value: in}, nil
+		}
+		if len(or) == 0 {
+			return &query.Cmp{Prop: meta.Primary[0], Op: query.In, Value: []any{}}, nil // matches nothing
+		}
+		return or, nil
 	}
 	key, err := convertKey(meta, filter)
 	if err != nil {

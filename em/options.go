@@ -103,22 +103,27 @@ func (m *EntityManager) options(meta *schema.Entity, opts []FindOption) (*findOp
 		}
 	}
 	for _, o := range s.order {
-		p, ok := meta.Property(o.prop)
+		owner, path, name, err := orderPath(meta, o.prop)
+		if err != "" {
+			errs = append(errs, err)
+			continue
+		}
+		p, ok := owner.Property(name)
 		switch {
 		case !ok:
-			errs = append(errs, fmt.Sprintf("OrderBy: %s has no property %q", meta.Name, o.prop))
+			errs = append(errs, fmt.Sprintf("OrderBy: %s has no property %q", owner.Name, name))
 		case !p.HasColumn():
 			if p.Kind == schema.Embedded {
 				var fields []string
 				for _, f := range p.Fields {
 					fields = append(fields, f.Name)
 				}
-				errs = append(errs, fmt.Sprintf("OrderBy: %s.%s is an embedded value: order by its fields (%s)", meta.Name, o.prop, strings.Join(fields, ", ")))
+				errs = append(errs, fmt.Sprintf("OrderBy: %s.%s is an embedded value: order by its fields (%s)", owner.Name, name, strings.Join(fields, ", ")))
 			} else {
-				errs = append(errs, fmt.Sprintf("OrderBy: %s.%s is a %s relation without a column", meta.Name, o.prop, p.Kind))
+				errs = append(errs, fmt.Sprintf("OrderBy: %s.%s is a %s relation without a column", owner.Name, name, p.Kind))
 			}
 		default:
-			out.order = append(out.order, drivers.Order{Prop: p, Dir: o.dir})
+			out.order = append(out.order, drivers.Order{Prop: p, Dir: o.dir, Path: path})
 		}
 	}
 	if s.lock != drivers.LockNone && !m.orm.drv.Capabilities().Locking {
@@ -128,4 +133,40 @@ func (m *EntityManager) options(meta *schema.Entity, opts []FindOption) (*findOp
 		return nil, fmt.Errorf("dorm: find %s: %s", meta.Name, strings.Join(errs, "; "))
 	}
 	return out, nil
+}
+
+// orderPath splits an OrderBy name into the to-one relations it goes through and the name of
+// the property at its end: "author.mentor.name" on Book is [Book.author, Author.mentor] and
+// "name" of Author. A name the entity has itself (an embedded field, "address.city") has no
+// path. It returns an error text when a step is not a to-one relation with a column.
+func orderPath(meta *schema.Entity, name string) (*schema.Entity, []*schema.Property, string, string) {
+	owner := meta
+	var path []*schema.Property
+	steps := strings.Split(name, ".")
+	for i, step := range steps[:len(steps)-1] {
+		if rest := strings.Join(steps[i:], "."); hasProperty(owner, rest) {
+			return owner, path, rest, "" // an embedded field: "address.city"
+		}
+		r, ok := owner.Property(step)
+		switch {
+		case !ok:
+			return nil, nil, "", fmt.Sprintf("OrderBy %q: %s has no property %q", name, owner.Name, step)
+		case r.IsToMany():
+			return nil, nil, "", fmt.Sprintf("OrderBy %q: %s.%s is a %s relation: only to-one relations (m:1, owning 1:1) lead to a property to order by", name, owner.Name, step, r.Kind)
+		case r.Kind == schema.Embedded:
+			return nil, nil, "", fmt.Sprintf("OrderBy %q: %s has no property %q", name, owner.Name, strings.Join(steps[i:], "."))
+		case !r.IsToOne():
+			return nil, nil, "", fmt.Sprintf("OrderBy %q: %s.%s is not a relation", name, owner.Name, step)
+		case !r.HasColumn():
+			return nil, nil, "", fmt.Sprintf("OrderBy %q: %s.%s is the inverse side of a %s relation: order from the side that has the column", name, owner.Name, step, r.Kind)
+		}
+		path = append(path, r)
+		owner = r.Target
+	}
+	return owner, path, steps[len(steps)-1], ""
+}
+
+func hasProperty(e *schema.Entity, name string) bool {
+	_, ok := e.Property(name)
+	return ok
 }

@@ -142,6 +142,7 @@ func Cases() []Case {
 	out = append(out, embeddedCases...)
 	out = append(out, mikroCases...)
 	out = append(out, mikro2Cases...)
+	out = append(out, findCases...)
 	out = append(out, valuesCases...)
 	out = append(out, failureCases...)
 	return out

@@ -647,15 +647,37 @@ func (x *data) find(op *drivers.FindOp) ([][]any, error) {
 		}
 	}
 	if len(op.OrderBy) > 0 {
-		sort.SliceStable(out, func(i, j int) bool {
-			for _, o := range op.OrderBy {
-				c := compareAs(o.Prop, out[i].row[t.pos[o.Prop]], out[j].row[t.pos[o.Prop]])
+		// The value of each term, for each row: its column, or the column of the related row
+		// its path leads to (nil when a key on the way is NULL).
+		keys := make([][]any, len(out))
+		for i, h := range out {
+			keys[i] = make([]any, len(op.OrderBy))
+			for k, o := range op.OrderBy {
+				v, err := x.orderValue(op.Entity, t, h.row, o)
+				if err != nil {
+					return nil, err
+				}
+				keys[i][k] = v
+			}
+		}
+		idx := make([]int, len(out))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool {
+			for k, o := range op.OrderBy {
+				c := compareAs(o.Prop, keys[idx[a]][k], keys[idx[b]][k])
 				if c != 0 {
 					return (c < 0) == (o.Dir == drivers.Asc)
 				}
 			}
 			return false
 		})
+		sorted := make([]hit, len(out))
+		for i, k := range idx {
+			sorted[i] = out[k]
+		}
+		out = sorted
 	}
 	if op.Offset > 0 {
 		if op.Offset >= len(out) {
@@ -712,6 +734,33 @@ func (x *data) match(e *schema.Entity, t *table, row []any, ex query.Expr) (bool
 		return x.related(e, t, row, n)
 	}
 	return false, fmt.Errorf("memory: unknown filter node %T", ex)
+}
+
+// orderValue is the value row (of e, in t) orders by for o: its own column, or the column of
+// the row that o.Path leads to through the relations' keys; nil when a key on the way is NULL.
+func (x *data) orderValue(e *schema.Entity, t *table, row []any, o drivers.Order) (any, error) {
+	for _, r := range o.Path {
+		if r.Entity != e || !r.IsToOne() || !r.HasColumn() {
+			return nil, fmt.Errorf("memory: cannot order %s through %s", e.Name, r)
+		}
+		k := row[t.pos[r]]
+		if k == nil {
+			return nil, nil
+		}
+		tt, err := x.table(r.Target)
+		if err != nil {
+			return nil, err
+		}
+		row = tt.rows[schema.KeyString(k)]
+		if row == nil {
+			return nil, nil
+		}
+		e, t = r.Target, tt
+	}
+	if o.Prop.Entity != e {
+		return nil, fmt.Errorf("memory: cannot order %s by %s", e.Name, o.Prop)
+	}
+	return row[t.pos[o.Prop]], nil
 }
 
 func (x *data) related(e *schema.Entity, t *table, row []any, r *query.Related) (bool, error) {

@@ -157,10 +157,9 @@ func Find(d Dialect, op *drivers.FindOp) (Stmt, error) {
 		} else {
 			b.WriteString(", ")
 		}
-		if !o.Prop.HasColumn() || o.Prop.Entity != op.Entity {
-			return Stmt{}, fmt.Errorf("sqlbase: cannot order %s by %s", op.Entity.Name, o.Prop)
+		if err := b.orderTerm(op.Entity, o); err != nil {
+			return Stmt{}, err
 		}
-		b.Column("t0", o.Prop.Column)
 		if o.Dir == drivers.Desc {
 			b.WriteString(" DESC")
 		} else {
@@ -172,6 +171,55 @@ func Find(d Dialect, op *drivers.FindOp) (Stmt, error) {
 	}
 	b.WriteString(lock)
 	return b.Stmt(), nil
+}
+
+// orderTerm writes the expression of one ORDER BY term: the column, or for a property
+// reached through to-one relations a scalar subquery per relation, which reads the related
+// row by its key:
+//
+//	(SELECT o1.name FROM author o1 WHERE o1.id = t0.author_id)
+//
+// A subquery rather than a join: the rows found stay one per entity, a lock (FOR UPDATE)
+// applies to them alone, and a missing related row orders as NULL.
+func (b *Builder) orderTerm(e *schema.Entity, o drivers.Order) error {
+	owner := e
+	for _, r := range o.Path {
+		if r.Entity != owner || !r.IsToOne() || !r.HasColumn() || r.Target == nil {
+			return fmt.Errorf("sqlbase: cannot order %s through %s", e.Name, r)
+		}
+		owner = r.Target
+	}
+	if !o.Prop.HasColumn() || o.Prop.Entity != owner {
+		return fmt.Errorf("sqlbase: cannot order %s by %s", e.Name, o.Prop)
+	}
+	if len(o.Path) == 0 {
+		b.Column("t0", o.Prop.Column)
+		return nil
+	}
+	var open func(i int, outer string) error
+	open = func(i int, outer string) error {
+		r := o.Path[i]
+		pk, err := singleKey(b.d, r.Target, "ordering by "+r.String())
+		if err != nil {
+			return err
+		}
+		alias := "o" + strconv.Itoa(b.nextAlias())
+		b.WriteString("(SELECT ")
+		if i == len(o.Path)-1 {
+			b.Column(alias, o.Prop.Column)
+		} else if err := open(i+1, alias); err != nil {
+			return err
+		}
+		b.WriteString(" FROM ")
+		b.Ident(r.Target.Table)
+		b.WriteString(" " + alias + " WHERE ")
+		b.Column(alias, pk.Column)
+		b.WriteString(" = ")
+		b.Column(outer, r.Column)
+		b.WriteString(")")
+		return nil
+	}
+	return open(0, "t0")
 }
 
 // Count builds the SELECT COUNT(*) of op.

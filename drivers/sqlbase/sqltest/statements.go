@@ -180,6 +180,9 @@ func sharedCases(e *Env, reasons map[string]string) []Case {
 		{Name: "find/related-mn-any", Reason: "m:n without a nested filter: any pivot row", Build: find(&query.Related{Prop: P("Book", "tags")})},
 		{Name: "find/order-limit-offset", Reason: "order, limit and offset are bound", Build: e.Find(&drivers.FindOp{Entity: book, Fields: e.BookFields,
 			OrderBy: []drivers.Order{{Prop: title, Dir: drivers.Desc}, {Prop: P("Book", "id")}}, Limit: 10, Offset: 20})},
+		{Name: "find/order-related", Reason: "order by properties of related entities: a scalar subquery per to-one relation, by key", Build: e.Find(&drivers.FindOp{Entity: book, Fields: e.BookFields,
+			OrderBy: []drivers.Order{{Prop: P("Author", "name"), Dir: drivers.Desc, Path: []*schema.Property{P("Book", "author")}},
+				{Prop: P("Author", "name"), Path: []*schema.Property{P("Book", "author"), P("Author", "mentor")}}, {Prop: title}}})},
 		{Name: "find/offset-only", Reason: reasons["find/offset-only"], Build: e.Find(&drivers.FindOp{Entity: book, Fields: e.BookFields, Offset: 5})},
 		{Name: "find/pivot-owner", Reason: "populate Book.tags: owner key first, through the pivot", Build: e.Find(&drivers.FindOp{
 			Entity: tag, Fields: []*schema.Property{P("BookTag", "id"), P("BookTag", "name")},
