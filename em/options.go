@@ -57,7 +57,8 @@ func Populate(paths ...string) FindOption {
 	return func(s *findSpec) { s.populate = append(s.populate, paths...) }
 }
 
-// OrderBy sorts by a property with a column; repeat it for more terms.
+// OrderBy sorts by a property with a column, or by a property of a related entity reached
+// through to-one relations ("author.name", "author.mentor.name"); repeat it for more terms.
 func OrderBy(prop string, dir Direction) FindOption {
 	return func(s *findSpec) { s.order = append(s.order, orderSpec{prop, dir}) }
 }
