@@ -518,6 +518,11 @@ func (m *EntityManager) Refresh(ctx context.Context, e *dynamic.Entity) error {
 	if e.Internal().Tracker != m.uow {
 		return fmt.Errorf("dorm: refresh %v: not managed by this EntityManager", e)
 	}
+	if e.Internal().State == dynamic.StateNew {
+		// Not in the database yet: there is nothing to refresh from, and the entity stays
+		// scheduled for insertion.
+		return fmt.Errorf("dorm: refresh %v: the entity is new and not flushed yet, so it has no row to refresh from", e)
+	}
 	meta := e.Meta()
 	fields := meta.Columns()
 	h := m.uow.Hydrator(meta, fields)

@@ -323,8 +323,8 @@ func (f *flush) plan() error {
 		dup[e] = true
 		f.snap(e)
 		if ch := e.Changes(); len(ch) > 0 {
-			if v := e.Meta().Version; v != nil && e.Original(v) == nil {
-				return fmt.Errorf("dorm: %v is a reference (not loaded): its version is unknown, so an update of it cannot be checked; Init or find it before changing it", e)
+			if v := e.Meta().Version; v != nil && expectedVersion(e, v, ch) == nil {
+				return fmt.Errorf("dorm: %v is a reference (not loaded): its version is unknown, so an update of it cannot be checked; Init or find it before changing it, or set the version you expect", e)
 			}
 			for _, p := range ch {
 				if !p.Nullable && p.HasColumn() && e.Value(p) == nil {
@@ -686,7 +686,7 @@ func (f *flush) runUpdates(ctx context.Context, tx drivers.Executor) error {
 		}
 		row := drivers.UpdateRow{Key: keyOf(e)}
 		if v := meta.Version; v != nil {
-			row.Version = e.Original(v)
+			row.Version = expectedVersion(e, v, changes)
 			next := nextVersion(v, row.Version, t)
 			f.versions[e] = next
 			if !contains(changes, v) {
@@ -713,6 +713,20 @@ func (f *flush) runUpdates(ctx context.Context, tx drivers.Executor) error {
 		}
 	}
 	return nil
+}
+
+// expectedVersion is the version that the row of e must still have for a write to go
+// through: the one loaded, or the one the program set on the version property (changes),
+// as Hibernate and Doctrine do with the version a client saw. A web form that sends back
+// the version it was rendered with then fails with ErrOptimisticLock when the row has moved
+// on since, although this EntityManager loaded it later.
+func expectedVersion(e *dynamic.Entity, v *schema.Property, changes []*schema.Property) any {
+	if contains(changes, v) {
+		if set := e.Value(v); set != nil {
+			return set
+		}
+	}
+	return e.Original(v)
 }
 
 func contains(ps []*schema.Property, p *schema.Property) bool {
@@ -787,7 +801,7 @@ func (f *flush) runDeletes(ctx context.Context, tx drivers.Executor, early map[*
 			}
 			op.Keys = append(op.Keys, keyOf(e))
 			if meta.Version != nil {
-				op.Versions = append(op.Versions, e.Original(meta.Version))
+				op.Versions = append(op.Versions, expectedVersion(e, meta.Version, e.Changes()))
 			}
 		}
 		if len(op.Keys) == 0 {

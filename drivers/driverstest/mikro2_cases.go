@@ -810,6 +810,25 @@ var mikro2Cases = []Case{
 		if sansa.Get("age") != int64(21) {
 			t.Errorf("after Init the pending age is %v, want 21 (Init keeps local changes)", sansa.Get("age"))
 		}
+		// With the version the program expects set on the reference, the write is checked
+		// against it without loading the row: one UPDATE, and a stale one fails.
+		jon := env.ORM.Fork()
+		ref := jon.GetReference("Author", s.Jon)
+		must(t, ref.Set("version", 1))
+		must(t, ref.Set("age", 50))
+		env.Reset()
+		must(t, jon.Flush(env.Ctx))
+		expectQueries(t, env, 1, "checked update of a reference with its version set")
+		if ref.IsInitialized() || ref.Get("version") != int64(2) {
+			t.Errorf("reference after the write: initialised %v, version %v; want false and 2", ref.IsInitialized(), ref.Get("version"))
+		}
+		stale := env.ORM.Fork()
+		ref = stale.GetReference("Author", s.Jon)
+		must(t, ref.Set("version", 1))
+		must(t, ref.Set("age", 51))
+		if err := stale.Flush(env.Ctx); !errors.Is(err, em.ErrOptimisticLock) {
+			t.Errorf("update of a reference with a stale version set: %v, want ErrOptimisticLock", err)
+		}
 	}},
 
 	// tests/EntityManager.mysql.test.ts, "many to many with composite pk" and "mapping joined

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -277,6 +278,70 @@ var uowCases = []Case{
 		}
 		must(t, jb.Set("age", 33))
 		must(t, b.Flush(env.Ctx))
+	}},
+	// Hibernate's and Doctrine's detached versioning: the version a client saw (a web form
+	// sends it back) is set on the entity loaded later, and the flush checks that one.
+	{"VersionSetByTheProgramIsTheOneChecked", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		other := env.ORM.Fork()
+		jo, err := other.FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		must(t, jo.Set("age", 40))
+		must(t, other.Flush(env.Ctx)) // version 1 -> 2
+		m := env.ORM.Fork()
+		jon, err := m.FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		if jon.Get("version") != int64(2) {
+			t.Fatalf("version %v, want 2", jon.Get("version"))
+		}
+		// The form was rendered at version 1.
+		must(t, jon.Set("version", 1))
+		must(t, jon.Set("age", 41))
+		env.Reset()
+		if err := m.Flush(env.Ctx); !errors.Is(err, em.ErrOptimisticLock) {
+			t.Fatalf("write with the version the client saw (1, the row has 2): %v, want ErrOptimisticLock", err)
+		}
+		if jon.Get("version") != int64(1) || jon.Get("age") != int64(41) {
+			t.Errorf("after the failed flush: version %v age %v, want 1 and 41 still pending", jon.Get("version"), jon.Get("age"))
+		}
+		fresh, err := env.ORM.Fork().FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		if fresh.Get("age") != int64(40) || fresh.Get("version") != int64(2) {
+			t.Errorf("row after the stale write: age %v version %v, want 40 and 2", fresh.Get("age"), fresh.Get("version"))
+		}
+		// The current version goes through, and the next one follows it.
+		must(t, jon.Set("version", 2))
+		must(t, m.Flush(env.Ctx))
+		if jon.Get("version") != int64(3) {
+			t.Errorf("version after the write: %v, want 3", jon.Get("version"))
+		}
+		// A delete checks the version set too.
+		book := create(t, m, "Book", map[string]any{"title": "Versioned", "author": jon})
+		must(t, m.Flush(env.Ctx))
+		m.Remove(book)
+		must(t, jon.Set("version", 2))
+		m.Remove(jon)
+		if err := m.Flush(env.Ctx); !errors.Is(err, em.ErrOptimisticLock) {
+			t.Errorf("delete with a stale version set: %v, want ErrOptimisticLock", err)
+		}
+	}},
+	// MikroORM's refresh of an entity that is not in the database yet has nothing to read:
+	// dorm says so before any query, and the entity stays scheduled for insertion (before,
+	// the not-found row detached it and the next flush inserted it twice).
+	{"RefreshOfANewEntityIsRefused", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		jon := m.GetReference("Author", s.Jon)
+		book := create(t, m, "Book", map[string]any{"title": "Not yet", "author": jon})
+		env.Reset()
+		if err := m.Refresh(env.Ctx, book); err == nil || !strings.Contains(err.Error(), "new") {
+			t.Errorf("refresh of a new entity: %v, want an error saying it is new", err)
+		}
+		expectQueries(t, env, 0, "refresh of a new entity")
+		must(t, m.Flush(env.Ctx))
+		if n, err := env.ORM.Fork().Count(env.Ctx, "Book", map[string]any{"title": "Not yet"}); err != nil || n != 1 {
+			t.Errorf("books after the flush: %d, %v; want 1", n, err)
+		}
 	}},
 	{"FailedFlushChangesNothingAndCanBeRetried", func(t *testing.T, env *Env) {
 		s := seed(t, env)
