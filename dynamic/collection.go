@@ -41,6 +41,21 @@ func (c *Collection) Property() *schema.Property { return c.prop }
 // IsInitialized reports whether the items are loaded.
 func (c *Collection) IsInitialized() bool { return c.initialized }
 
+// LoadCount returns the number of items, as MikroORM's loadCount: of an initialised
+// collection its length, without a query; of an uninitialised one the number of items
+// stored in the database (one COUNT query, the items are not loaded), without the items
+// added to it since, which the next flush writes.
+func (c *Collection) LoadCount(ctx context.Context) (int, error) {
+	if c.initialized {
+		return len(c.items), nil
+	}
+	t := c.owner.in.Tracker
+	if t == nil {
+		return 0, fmt.Errorf("dorm: %s.%s of %v: the entity is not managed by an EntityManager", c.owner.meta.Name, c.prop.Name, c.owner.ID())
+	}
+	return t.CountCollection(ctx, c)
+}
+
 // Init loads the items (one query). It does nothing when the collection is initialised.
 func (c *Collection) Init(ctx context.Context) error {
 	if c.initialized {

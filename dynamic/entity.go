@@ -44,6 +44,8 @@ type Tracker interface {
 	// Load loads a reference's columns; LoadCollection a collection's items.
 	Load(ctx context.Context, e *Entity) error
 	LoadCollection(ctx context.Context, c *Collection) error
+	// CountCollection counts the stored items of an uninitialised collection.
+	CountCollection(ctx context.Context, c *Collection) (int, error)
 }
 
 // Entity is one entity value: a map-like set of properties described by a *schema.Entity.

@@ -571,3 +571,31 @@ func (m *EntityManager) Load(ctx context.Context, e *dynamic.Entity) error {
 func (m *EntityManager) LoadCollection(ctx context.Context, c *dynamic.Collection) error {
 	return m.populateProp(ctx, []*dynamic.Entity{c.Owner()}, c.Property(), nil)
 }
+
+// CountCollection implements uow.Loader: the number of stored items of a collection
+// (Collection.LoadCount), in one query that loads none of them.
+func (m *EntityManager) CountCollection(ctx context.Context, c *dynamic.Collection) (int, error) {
+	owner, p := c.Owner(), c.Property()
+	key := owner.ID()
+	if key == nil {
+		return 0, nil // not stored yet: nothing in the database refers to it
+	}
+	switch p.Kind {
+	case schema.OneToMany:
+		if p.Inverse == nil {
+			return 0, fmt.Errorf("dorm: %s has no owning side to count by", p)
+		}
+		n, err := m.exec().Count(ctx, &drivers.CountOp{Entity: p.Target, Where: &query.Cmp{Prop: p.Inverse, Op: query.Eq, Value: key}})
+		return int(n), err
+	case schema.ManyToMany:
+		// The targets' keys through the pivot table, as a populate finds them, counted.
+		n := 0
+		err := m.exec().Find(ctx, &drivers.FindOp{Entity: p.Target, Fields: p.Target.Primary[:1],
+			Pivot: &drivers.PivotFilter{Prop: p, Keys: []any{key}}}, func([]any) error {
+			n++
+			return nil
+		})
+		return n, err
+	}
+	return 0, fmt.Errorf("dorm: %s is not a collection", p)
+}

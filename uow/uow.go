@@ -13,6 +13,7 @@ import (
 type Loader interface {
 	Load(ctx context.Context, e *dynamic.Entity) error
 	LoadCollection(ctx context.Context, c *dynamic.Collection) error
+	CountCollection(ctx context.Context, c *dynamic.Collection) (int, error)
 }
 
 // UnitOfWork is an identity map and the changes waiting for the next flush. It is not safe
@@ -173,6 +174,14 @@ func (u *UnitOfWork) LoadCollection(ctx context.Context, c *dynamic.Collection) 
 		return fmt.Errorf("dorm: %v.%s: no loader", c.Owner(), c.Property().Name)
 	}
 	return u.loader.LoadCollection(ctx, c)
+}
+
+// CountCollection implements dynamic.Tracker.
+func (u *UnitOfWork) CountCollection(ctx context.Context, c *dynamic.Collection) (int, error) {
+	if u.loader == nil {
+		return 0, fmt.Errorf("dorm: %v.%s: no loader", c.Owner(), c.Property().Name)
+	}
+	return u.loader.CountCollection(ctx, c)
 }
 
 func (u *UnitOfWork) mapOf(meta *schema.Entity) map[string]*dynamic.Entity {

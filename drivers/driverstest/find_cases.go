@@ -156,4 +156,49 @@ var findCases = []Case{
 			t.Errorf("lines by one composite key: %v", one)
 		}
 	}},
+
+	// tests/features/collection/Collection.test.ts (loadCount): the number of items of a
+	// collection without loading them; of an initialised one, its length without a query.
+	{"CollectionLoadCount", func(t *testing.T, env *Env) {
+		s := seed(t, env)
+		m := env.ORM.Fork()
+		jon, err := m.FindOne(env.Ctx, "Author", s.Jon)
+		must(t, err)
+		books := jon.Collection("books")
+		loadCount := func(c *dynamic.Collection, want, queries int, what string) {
+			t.Helper()
+			env.Reset()
+			n, err := c.LoadCount(env.Ctx)
+			must(t, err)
+			if n != want {
+				t.Errorf("%s: LoadCount %d, want %d", what, n, want)
+			}
+			expectQueries(t, env, queries, what)
+		}
+		loadCount(books, 3, 1, "1:m, uninitialised")
+		if books.IsInitialized() || books.Len() != 0 {
+			t.Errorf("LoadCount loaded the collection: initialised %v, %d items", books.IsInitialized(), books.Len())
+		}
+		// Items added to an uninitialised collection are not stored yet: not counted.
+		create(t, m, "Book", map[string]any{"title": "Unsaved", "author": jon})
+		loadCount(books, 3, 1, "1:m with an unsaved addition")
+		must(t, books.Init(env.Ctx))
+		loadCount(books, 4, 0, "1:m, initialised (the unsaved book included)")
+
+		wall1, err := m.FindOne(env.Ctx, "Book", s.Wall1)
+		must(t, err)
+		loadCount(wall1.Collection("tags"), 2, 1, "owning m:n")
+		sick, err := m.FindOne(env.Ctx, "BookTag", s.Sick)
+		must(t, err)
+		loadCount(sick.Collection("books"), 2, 1, "inverse m:n")
+		// Of a reference, without loading it.
+		ref := env.ORM.Fork().GetReference("Author", s.Sansa)
+		loadCount(ref.Collection("books"), 1, 1, "1:m of a reference")
+		if ref.IsInitialized() {
+			t.Error("LoadCount initialised the reference")
+		}
+		// Of a new entity: its collection is initialised, nothing is stored.
+		fresh := create(t, m, "Author", map[string]any{"name": "New", "email": "new@x"})
+		loadCount(fresh.Collection("books"), 0, 0, "new author")
+	}},
 }
