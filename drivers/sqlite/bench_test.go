@@ -15,20 +15,7 @@ import (
 // types) and, for comparison, with database/sql into []map[string]any.
 func BenchmarkFindBooks(b *testing.B) {
 	ctx := context.Background()
-	drv, err := OpenDSN(ctx, "file:"+filepath.Join(b.TempDir(), "b.db"), drivers.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer drv.Close()
-	reg := exampleRegistry(b)
-	if err := drv.CreateSchema(ctx, reg); err != nil {
-		b.Fatal(err)
-	}
-	if err := drv.Insert(ctx, &drivers.InsertOp{Entity: ent(b, reg, "Author"), Fields: []*schema.Property{prop(b, reg, "Author", "createdAt"),
-		prop(b, reg, "Author", "updatedAt"), prop(b, reg, "Author", "name"), prop(b, reg, "Author", "email"), prop(b, reg, "Author", "version")},
-		Rows: [][]any{{t0, t0, "a", "a@b", int64(1)}}}); err != nil {
-		b.Fatal(err)
-	}
+	drv, reg := benchDB(b)
 	book := ent(b, reg, "Book")
 	fields := book.Columns()
 	rows := make([][]any, 10000)
@@ -99,20 +86,7 @@ func BenchmarkFindBooks(b *testing.B) {
 // operations of 5,000 rows, 20 statements of 500 rows); the rollback is not timed.
 func BenchmarkInsertBooksTx(b *testing.B) {
 	ctx := context.Background()
-	drv, err := OpenDSN(ctx, "file:"+filepath.Join(b.TempDir(), "b.db"), drivers.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer drv.Close()
-	reg := exampleRegistry(b)
-	if err := drv.CreateSchema(ctx, reg); err != nil {
-		b.Fatal(err)
-	}
-	if err := drv.Insert(ctx, &drivers.InsertOp{Entity: ent(b, reg, "Author"), Fields: []*schema.Property{prop(b, reg, "Author", "createdAt"),
-		prop(b, reg, "Author", "updatedAt"), prop(b, reg, "Author", "name"), prop(b, reg, "Author", "email"), prop(b, reg, "Author", "version")},
-		Rows: [][]any{{t0, t0, "a", "a@b", int64(1)}}}); err != nil {
-		b.Fatal(err)
-	}
+	drv, reg := benchDB(b)
 	book := ent(b, reg, "Book")
 	fields := book.Columns()
 	now := time.Now().UTC().Truncate(time.Microsecond)
@@ -135,4 +109,25 @@ func BenchmarkInsertBooksTx(b *testing.B) {
 		tx.Rollback(ctx)
 		b.StartTimer()
 	}
+}
+
+// benchDB opens a new database file with the example schema and one author (key 1); the
+// benchmark's cleanup closes it.
+func benchDB(b *testing.B) (*Driver, *schema.Registry) {
+	ctx := context.Background()
+	drv, err := OpenDSN(ctx, "file:"+filepath.Join(b.TempDir(), "b.db"), drivers.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { drv.Close() })
+	reg := exampleRegistry(b)
+	if err := drv.CreateSchema(ctx, reg); err != nil {
+		b.Fatal(err)
+	}
+	if err := drv.Insert(ctx, &drivers.InsertOp{Entity: ent(b, reg, "Author"), Fields: []*schema.Property{prop(b, reg, "Author", "createdAt"),
+		prop(b, reg, "Author", "updatedAt"), prop(b, reg, "Author", "name"), prop(b, reg, "Author", "email"), prop(b, reg, "Author", "version")},
+		Rows: [][]any{{t0, t0, "a", "a@b", int64(1)}}}); err != nil {
+		b.Fatal(err)
+	}
+	return drv, reg
 }
