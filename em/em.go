@@ -366,22 +366,22 @@ func (m *EntityManager) where(meta *schema.Entity, filter any) (query.Expr, erro
 		return f, nil
 	}
 	if keys, ok := keyList(meta, filter); ok {
-		// A list of primary keys, as MikroORM's em.find(Author, [1, 2, 3]).
-		or := make(query.Or, 0, len(keys))
-		in := make([]any, 0, len(keys))
+		// A list of primary keys, as MikroORM's em.find(Author, [1, 2, 3]): $in on a single
+		// key, one condition per key (OR) on a composite one. An empty list matches nothing.
+		in := make([]any, len(keys))
+		or := query.Or{}
 		for i, k := range keys {
 			key, err := convertKey(meta, k)
 			if err != nil {
 				return nil, fmt.Errorf("dorm: %s filter: key %d of the list: %w", meta.Name, i, err)
 			}
-			in = append(in, key)
-			or = append(or, keyFilter(meta, key))
-		}
-		if len(meta.Primary) == 1 {
-			return &query.Cmp{Prop: meta.Primary[0], Op: query.In, Value: in}, nil
+			in[i] = key
+			if len(meta.Primary) > 1 {
+				or = append(or, keyFilter(meta, key))
+			}
 		}
 		if len(or) == 0 {
-			return &query.Cmp{Prop: meta.Primary[0], Op: query.In, Value: []any{}}, nil // matches nothing
+			return &query.Cmp{Prop: meta.Primary[0], Op: query.In, Value: in}, nil
 		}
 		return or, nil
 	}
