@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"syscall"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -52,7 +53,7 @@ func median(ts []time.Duration) time.Duration {
 var (
 	runs       = flag.Int("runs", 10, "timed runs per contender (the median is reported)")
 	only       = flag.String("only", "P1,P3,P4", "workloads to run, comma-separated")
-	cpuprofile = flag.String("cpuprofile", "", "directory for CPU profiles of the dorm contenders (one file per workload)")
+	cpuprofile = flag.String("cpuprofile", "", "directory for CPU profiles of the dorm contenders and the baselines (one file per run)")
 	verbose    = flag.Bool("v", false, "print every run")
 )
 
@@ -119,8 +120,12 @@ func runWorkload(ctx context.Context, env *Env, name string, cs []contender, tar
 		for k := range cs {
 			i := (k + r) % len(cs) // rotate the order
 			c := cs[i]
-			if c.dorm && *cpuprofile != "" {
-				prof = startProfile(name)
+			if (c.dorm || c.baseline) && *cpuprofile != "" {
+				who := "dorm"
+				if !c.dorm {
+					who = fmt.Sprintf("baseline%d", i)
+				}
+				prof = startProfile(name, who)
 			}
 			d, err := c.run(ctx, r)
 			if prof != nil {
@@ -134,7 +139,7 @@ func runWorkload(ctx context.Context, env *Env, name string, cs []contender, tar
 			rows[i].bytes = append(rows[i].bytes, lastMem.bytes)
 			rows[i].allocs = append(rows[i].allocs, lastMem.allocs)
 			if *verbose {
-				fmt.Printf("   run %d %-40s %v\n", r, c.name, d)
+				fmt.Printf("   run %d %-40s %v minflt %d\n", r, c.name, d, lastFlt)
 			}
 		}
 	}
@@ -149,15 +154,16 @@ func runWorkload(ctx context.Context, env *Env, name string, cs []contender, tar
 
 var profiles = map[string]*os.File{}
 
-// startProfile appends the dorm runs of one workload to one profile: CPU profiling can't be
-// paused, so each run gets its own file, named by workload and a counter.
-func startProfile(workload string) *os.File {
+// startProfile starts a CPU profile of one run of one contender (dorm or a baseline): CPU
+// profiling can't be paused, so each run gets its own file, named by workload, contender and
+// a counter.
+func startProfile(workload, who string) *os.File {
 	if err := os.MkdirAll(*cpuprofile, 0o755); err != nil {
 		fatal(err)
 	}
 	n := 0
 	for {
-		p := filepath.Join(*cpuprofile, fmt.Sprintf("%s-dorm-%02d.pprof", workload, n))
+		p := filepath.Join(*cpuprofile, fmt.Sprintf("%s-%s-%02d.pprof", workload, who, n))
 		if _, err := os.Stat(p); os.IsNotExist(err) {
 			f, err := os.Create(p)
 			if err != nil {
@@ -229,16 +235,30 @@ var describe = map[string]string{
 
 // lastMem is what the last measure call allocated on the Go heap (modernc.org/sqlite's C
 // heap is not counted: it is not Go memory).
+var lastFlt int64
+
 var lastMem struct{ bytes, allocs uint64 }
 
 // measure collects garbage, then times fn and counts its Go heap allocations.
 func measure(fn func() error) (time.Duration, error) {
+	if os.Getenv("PREFAULT") != "" {
+		var keep [][]byte
+		for range 6000 {
+			keep = append(keep, make([]byte, 4096))
+		}
+		runtime.KeepAlive(keep)
+		keep = nil
+	}
 	runtime.GC()
 	var a, b runtime.MemStats
 	runtime.ReadMemStats(&a)
+	var ra, rb syscall.Rusage
+	syscall.Getrusage(0, &ra)
 	start := time.Now()
 	err := fn()
 	d := time.Since(start)
+	syscall.Getrusage(0, &rb)
+	lastFlt = rb.Minflt - ra.Minflt
 	runtime.ReadMemStats(&b)
 	lastMem.bytes, lastMem.allocs = b.TotalAlloc-a.TotalAlloc, b.Mallocs-a.Mallocs
 	return d, err

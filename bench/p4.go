@@ -135,7 +135,7 @@ func runP4(ctx context.Context, env *Env) []string {
 			return
 		}
 		if on {
-			prof = startProfile("P4")
+			prof = startProfile("P4", "dorm")
 		} else {
 			pprof.StopCPUProfile()
 			prof.Close()

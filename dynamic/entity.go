@@ -11,7 +11,7 @@ import (
 )
 
 // State is where an entity stands in a unit of work.
-type State int
+type State uint8
 
 const (
 	StateDetached State = iota // not known to any unit of work (made by New, or after Clear)
@@ -56,8 +56,24 @@ type Tracker interface {
 type Entity struct {
 	meta   *schema.Entity
 	values []any
-	cols   []*Collection // lazily made, by property index
+	x      *extra // made on first use: most entities of a large insert or load never need it
 	in     Internal
+}
+
+// extra is what an entity needs only once it has collections or changes: an identity map
+// holds many entities, and every word of Entity is paid for by each of them.
+type extra struct {
+	cols    []*Collection // by property index
+	orig    []any         // the stored values of the changed properties
+	changed []bool
+}
+
+// more returns e's extra, making it.
+func (e *Entity) more() *extra {
+	if e.x == nil {
+		e.x = &extra{}
+	}
+	return e.x
 }
 
 // Internal is the bookkeeping that the unit of work keeps on an entity. Application code has
@@ -65,16 +81,14 @@ type Entity struct {
 type Internal struct {
 	State       State
 	Initialized bool // columns loaded (false for a reference)
-	Tracker     Tracker
 	Reported    bool // Changed was called since the last flush
 	// Visit and Inserted are scratch marks of the unit of work: the number of the flush
 	// that last visited (cascaded from) or inserted the entity.
 	Visit, Inserted uint64
+	Tracker         Tracker
 	// Key is the identity-map key a new entity was registered under when it was persisted
 	// with a known key ("" when its key was not known then).
-	Key     string
-	orig    []any
-	changed []bool
+	Key string
 }
 
 // New returns a detached entity of meta with no values, initialised. Persist it with an
@@ -88,14 +102,33 @@ func New(meta *schema.Entity) *Entity {
 // alloc returns an entity with n values, made in one allocation with its values for the
 // common sizes: an entity is mostly its values, and a flush of thousands of new entities
 // pays for every allocation twice, once to make it and once to collect it.
+//
+// The sizes step by two values (32 bytes), so that an entity wastes at most one value's
+// room besides the allocator's own rounding.
 func alloc(n int) *Entity {
 	switch {
+	case n <= 4:
+		return allocWith(n, func(v *[4]any) []any { return v[:] })
+	case n <= 6:
+		return allocWith(n, func(v *[6]any) []any { return v[:] })
 	case n <= 8:
 		return allocWith(n, func(v *[8]any) []any { return v[:] })
+	case n <= 10:
+		return allocWith(n, func(v *[10]any) []any { return v[:] })
+	case n <= 12:
+		return allocWith(n, func(v *[12]any) []any { return v[:] })
+	case n <= 14:
+		return allocWith(n, func(v *[14]any) []any { return v[:] })
 	case n <= 16:
 		return allocWith(n, func(v *[16]any) []any { return v[:] })
+	case n <= 18:
+		return allocWith(n, func(v *[18]any) []any { return v[:] })
+	case n <= 20:
+		return allocWith(n, func(v *[20]any) []any { return v[:] })
 	case n <= 24:
 		return allocWith(n, func(v *[24]any) []any { return v[:] })
+	case n <= 28:
+		return allocWith(n, func(v *[28]any) []any { return v[:] })
 	case n <= 32:
 		return allocWith(n, func(v *[32]any) []any { return v[:] })
 	}
@@ -340,14 +373,15 @@ func (e *Entity) Collection(name string) *Collection {
 }
 
 func (e *Entity) collection(p *schema.Property) *Collection {
-	if e.cols == nil {
-		e.cols = make([]*Collection, len(e.meta.Properties))
+	x := e.more()
+	if x.cols == nil {
+		x.cols = make([]*Collection, len(e.meta.Properties))
 	}
-	c := e.cols[p.Index]
+	c := x.cols[p.Index]
 	if c == nil {
 		// A new entity's collections are empty and known; a loaded one's wait for Init.
 		c = &Collection{owner: e, prop: p, initialized: e.in.State == StateNew || e.in.State == StateDetached}
-		e.cols[p.Index] = c
+		x.cols[p.Index] = c
 	}
 	return c
 }
@@ -356,10 +390,10 @@ func (e *Entity) collection(p *schema.Property) *Collection {
 // loaded), else nil; it never allocates. An entity without one has no items for p that
 // need writing.
 func (e *Entity) LoadedCollection(p *schema.Property) *Collection {
-	if e.cols == nil {
+	if e.x == nil || e.x.cols == nil {
 		return nil
 	}
-	return e.cols[p.Index]
+	return e.x.cols[p.Index]
 }
 
 // CollectionOf returns the collection of the to-many property p.
@@ -542,13 +576,14 @@ func entityOrNil(e *Entity) any {
 // write stores v at index i, remembering the original value for change detection.
 func (e *Entity) write(i int, v any) {
 	if e.in.State == StateManaged || e.in.State == StateRemoved {
-		if e.in.changed == nil {
-			e.in.changed = make([]bool, len(e.values))
-			e.in.orig = make([]any, len(e.values))
+		x := e.more()
+		if x.changed == nil {
+			x.changed = make([]bool, len(e.values))
+			x.orig = make([]any, len(e.values))
 		}
-		if !e.in.changed[i] {
-			e.in.changed[i] = true
-			e.in.orig[i] = e.values[i]
+		if !x.changed[i] {
+			x.changed[i] = true
+			x.orig[i] = e.values[i]
 		}
 	}
 	e.values[i] = v
@@ -565,13 +600,13 @@ func (e *Entity) report() {
 // Changes returns the properties with a column whose value differs from the one last loaded
 // or flushed. It is O(number of properties) and allocates only when something changed.
 func (e *Entity) Changes() []*schema.Property {
-	if e.in.changed == nil {
+	if e.x == nil || e.x.changed == nil {
 		return nil
 	}
 	var out []*schema.Property
-	for i, ch := range e.in.changed {
+	for i, ch := range e.x.changed {
 		// A reference's original values are unknown: whatever was set is a change.
-		if ch && (!e.in.Initialized || !Equal(e.in.orig[i], e.values[i])) {
+		if ch && (!e.in.Initialized || !Equal(e.x.orig[i], e.values[i])) {
 			out = append(out, e.meta.Properties[i])
 		}
 	}
@@ -580,16 +615,17 @@ func (e *Entity) Changes() []*schema.Property {
 
 // Original returns the value p had when last loaded or flushed.
 func (e *Entity) Original(p *schema.Property) any {
-	if e.in.changed != nil && e.in.changed[p.Index] {
-		return e.in.orig[p.Index]
+	if e.x != nil && e.x.changed != nil && e.x.changed[p.Index] {
+		return e.x.orig[p.Index]
 	}
 	return e.values[p.Index]
 }
 
 // Synced marks the current values as the stored ones (after a flush or a load).
 func (e *Entity) Synced() {
-	e.in.changed = nil
-	e.in.orig = nil
+	if e.x != nil {
+		e.x.changed, e.x.orig = nil, nil
+	}
 	e.in.Reported = false
 }
 
@@ -605,8 +641,10 @@ type Snapshot struct {
 
 // Snapshot copies e's state; Restore puts it back.
 func (e *Entity) Snapshot() *Snapshot {
-	s := &Snapshot{e: e, values: append([]any(nil), e.values...), in: e.in,
-		changed: append([]bool(nil), e.in.changed...), orig: append([]any(nil), e.in.orig...)}
+	s := &Snapshot{e: e, values: append([]any(nil), e.values...), in: e.in}
+	if e.x != nil {
+		s.changed, s.orig = append([]bool(nil), e.x.changed...), append([]any(nil), e.x.orig...)
+	}
 	for _, p := range e.meta.Properties {
 		if p.IsToMany() {
 			s.cols = append(s.cols, e.collection(p).snapshot())
@@ -620,9 +658,8 @@ func (s *Snapshot) Restore() {
 	e := s.e
 	copy(e.values, s.values)
 	e.in = s.in
-	if s.in.changed != nil {
-		e.in.changed = s.changed
-		e.in.orig = s.orig
+	if e.x != nil || s.changed != nil {
+		e.more().changed, e.x.orig = s.changed, s.orig
 	}
 	for _, c := range s.cols {
 		c.restore()
@@ -636,10 +673,10 @@ func (s *Snapshot) Restore() {
 // A reference (not initialised yet) keeps what was set on it before the load: the loaded
 // value becomes the original, so the change stays pending.
 func (e *Entity) Hydrate(fields []*schema.Property, row []any) {
-	pending := !e.in.Initialized && e.in.changed != nil
+	pending := !e.in.Initialized && e.x != nil && e.x.changed != nil
 	for i, p := range fields {
-		if pending && e.in.changed[p.Index] {
-			e.in.orig[p.Index] = row[i]
+		if pending && e.x.changed[p.Index] {
+			e.x.orig[p.Index] = row[i]
 			continue
 		}
 		e.values[p.Index] = row[i]

@@ -288,13 +288,27 @@ func (f *flush) plan() error {
 	if err != nil {
 		return err
 	}
-	// Inserts grouped by entity in commit order, persist order within an entity.
-	byMeta := map[*schema.Entity][]*dynamic.Entity{}
+	// Inserts grouped by entity in commit order, persist order within an entity: counted
+	// first, so that the groups are slices of one array (a flush of many new entities makes
+	// no garbage growing them).
+	count := map[*schema.Entity]int{}
+	for _, e := range u.news {
+		if e.Internal().State == dynamic.StateNew {
+			count[e.Meta()]++
+		}
+	}
+	all := make([]*dynamic.Entity, 0, len(u.news))
+	byMeta := make(map[*schema.Entity][]*dynamic.Entity, len(count))
+	for meta, n := range count {
+		byMeta[meta] = all[len(all) : len(all) : len(all)+n]
+		all = all[:len(all)+n]
+	}
 	for _, e := range u.news {
 		if e.Internal().State == dynamic.StateNew {
 			byMeta[e.Meta()] = append(byMeta[e.Meta()], e)
 		}
 	}
+	f.inserts = make([]*dynamic.Entity, 0, len(all))
 	for _, meta := range order.entities {
 		f.inserts = append(f.inserts, parentsFirst(meta, byMeta[meta])...)
 	}
@@ -307,6 +321,9 @@ func (f *flush) plan() error {
 		}
 		mi := u.info(e.Meta())
 		if f.stamps.stampCreated(e, mi.onCreateNow) {
+			if f.stamped == nil {
+				f.stamped = make([]*dynamic.Entity, 0, len(f.inserts))
+			}
 			f.stamped = append(f.stamped, e)
 		}
 		if err := checkRequired(e, mi.required); err != nil {
@@ -534,7 +551,7 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 
 // insertChunk is the number of rows of one InsertOp: large enough for a driver to batch
 // well, small enough that the rows of a big flush are not all copied at once.
-const insertChunk = 5000
+const insertChunk = 1000
 
 // insertChunk inserts part, new entities of meta, in one InsertOp built in values and rows.
 func (f *flush) insertChunk(ctx context.Context, tx drivers.Executor, meta *schema.Entity, fields []*schema.Property, preset bool,

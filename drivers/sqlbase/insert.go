@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dorm-go/dorm/drivers"
@@ -91,7 +92,7 @@ func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk i
 	// thousands of placeholders costs more than binding them.
 	fullSQL := ""
 	if len(op.Rows) >= 2*chunk {
-		fullSQL = multiInsertSQL(r.Dialect, e, fields, chunk)
+		fullSQL = x.fullSQL(r.Dialect, e, fields, chunk)
 		if err := x.prepare(ctx, fullSQL); err != nil {
 			return r.classify(ctx, err, e.Name)
 		}
@@ -314,6 +315,9 @@ func pipeline(next func() (argBatch, bool)) (func() (argBatch, bool), func()) {
 // chunkExec runs the statements of a multi-row insert: one prepared statement, executed
 // for every full chunk, and unprepared ones for the rest.
 type chunkExec interface {
+	// fullSQL returns the statement of rows rows of fields of e, made once per connection
+	// where the exec keeps it.
+	fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int) string
 	prepare(ctx context.Context, query string) error
 	// bind prepares args for exec, in buf when it needs a buffer of its own (a raw exec's
 	// driver.NamedValue); it runs on the goroutine that converts the arguments.
@@ -332,6 +336,10 @@ type chunkExec interface {
 type sqlExec struct {
 	conn Conn
 	st   *sql.Stmt
+}
+
+func (x *sqlExec) fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int) string {
+	return multiInsertSQL(d, e, fields, rows)
 }
 
 func (x *sqlExec) prepare(ctx context.Context, query string) (err error) {
@@ -373,7 +381,7 @@ var errNoRaw = errors.New("sqlbase: the driver's connection cannot prepare and e
 // argument again and allocate the slice for each execution (6,500 arguments per statement
 // on SQLite), which costs a multi-row insert of 10,000 rows about 5 MB of garbage. The
 // prepared statement and the arguments are kept in the Runner's rawCache for the next
-// insert of the transaction (a flush sends at most 5,000 rows per InsertOp).
+// insert of the transaction (a flush sends at most 1,000 rows per InsertOp).
 type rawExec struct {
 	conn  driver.ConnPrepareContext
 	cache *rawCache
@@ -386,6 +394,24 @@ type rawCache struct {
 	sql  string
 	st   driver.Stmt
 	bufs []argBuffers
+	// The statement last made by fullSQL and what it inserts: a flush of many rows sends
+	// the same full-size statement in every operation (thousands of placeholders).
+	made struct {
+		e      *schema.Entity
+		fields []*schema.Property
+		rows   int
+		sql    string
+	}
+}
+
+func (x *rawExec) fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int) string {
+	m := &x.cache.made
+	if m.sql != "" && m.e == e && m.rows == rows && slices.Equal(m.fields, fields) {
+		return m.sql
+	}
+	m.e, m.fields, m.rows = e, slices.Clone(fields), rows
+	m.sql = multiInsertSQL(d, e, fields, rows)
+	return m.sql
 }
 
 func (x *rawExec) prepare(ctx context.Context, query string) error {
@@ -470,6 +496,10 @@ func (r *Runner) ReleaseRaw() {
 // multiInsertSQL returns INSERT INTO t (fields) VALUES (…), (…) for rows rows.
 func multiInsertSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int) string {
 	b := NewBuilder(d)
+	// One allocation for the statement: each row is "(" + placeholders joined by ", " + ")",
+	// rows joined by ", "; a placeholder is at most as long as the last one.
+	per := len(fields)*(len(d.Placeholder(rows*len(fields)))+2) + 2
+	b.sb.Grow(32 + len(e.Table) + len(fields)*24 + rows*per)
 	b.WriteString("INSERT INTO ")
 	b.Ident(e.Table)
 	b.WriteString(" (")
