@@ -28,6 +28,16 @@ type MultiInsert struct {
 	// Raw, when the Runner's Conn is a *sql.Conn, executes the statements on the driver's
 	// connection (see rawExec) rather than through database/sql.
 	Raw bool
+	// Share binds a value that is the same in every row of a statement once, as a
+	// numbered parameter that each row refers to: the onCreate times of a flush, and the
+	// columns left NULL. It needs a dialect that implements [NumberedPlaceholders].
+	Share bool
+}
+
+// NumberedPlaceholders is implemented by a dialect whose placeholders can be numbered and
+// used more than once in a statement (SQLite's ?NNN).
+type NumberedPlaceholders interface {
+	NumberedPlaceholder(n int) string
 }
 
 // insertMulti inserts op.Rows in chunks of multi-row INSERT statements.
@@ -88,19 +98,15 @@ func (r *Runner) insertMulti(ctx context.Context, op *drivers.InsertOp) error {
 // goroutine; for a server, a round trip): the conversion is then off the critical path.
 func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk int, auto bool, x chunkExec) error {
 	e, fields := op.Entity, op.Fields
-	// The full-size statement is prepared once when it runs more than once: parsing
-	// thousands of placeholders costs more than binding them.
-	fullSQL := ""
-	if len(op.Rows) >= 2*chunk {
-		fullSQL = x.fullSQL(r.Dialect, e, fields, chunk)
-		if err := x.prepare(ctx, fullSQL); err != nil {
-			return r.classify(ctx, err, e.Name)
-		}
-		defer x.close()
-	}
+	// The full-size statement is prepared when it runs more than once: parsing thousands
+	// of placeholders costs more than binding them. It is the same for every full chunk
+	// unless the values they share differ.
+	reuse := len(op.Rows) >= 2*chunk
+	defer x.close()
 	// An OnQuery event keeps the arguments: then each statement gets its own slice.
 	keep := r.Config.OnQuery != nil
-	next, done := chunkConverter(r.Dialect, op, chunk, x, keep)
+	_, numbered := r.Dialect.(NumberedPlaceholders)
+	next, done := chunkConverter(r.Dialect, op, chunk, x, keep, r.Multi.Share && numbered)
 	if len(op.Rows) > chunk {
 		var stop func()
 		next, stop = pipeline(next)
@@ -118,12 +124,19 @@ func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk i
 			return b.err
 		}
 		start, end := b.start, b.end
-		query := fullSQL
-		if fullSQL == "" || end-start != chunk {
-			query = multiInsertSQL(r.Dialect, e, fields, end-start)
+		prepared := reuse && end-start == chunk
+		var query string
+		if prepared {
+			query = x.fullSQL(r.Dialect, e, fields, chunk, b.shared)
+			if err := x.prepare(ctx, query); err != nil {
+				b.release()
+				return r.classify(ctx, err, e.Name)
+			}
+		} else {
+			query = multiInsertSQL(r.Dialect, e, fields, end-start, b.shared)
 		}
 		began := time.Now()
-		id, err := x.exec(ctx, query, query == fullSQL, b)
+		id, err := x.exec(ctx, query, prepared, b)
 		err = r.classify(ctx, err, e.Name)
 		r.Config.Emit(ctx, query, b.args, began, err)
 		b.release()
@@ -147,6 +160,7 @@ func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk i
 // operation, converted for the driver (args) and, for a raw exec, bound (named).
 type argBatch struct {
 	start, end int
+	shared     uint64 // the fields whose value every row shares, bound once (bit i: fields[i])
 	args       []any
 	named      []driver.NamedValue
 	err        error
@@ -170,7 +184,10 @@ func convertSafely(next func() (argBatch, bool)) (b argBatch, ok bool, panicked 
 // pairs of buffers in turn: a batch's buffers are reused once the batch is released, and at
 // most two batches are out at once (one running, one converted ahead). Once every batch is
 // released, done keeps the buffers in x for the next operation.
-func chunkConverter(d Dialect, op *drivers.InsertOp, chunk int, x chunkExec, keep bool) (func() (argBatch, bool), func()) {
+//
+// With share, a field whose value is the same in every row of a statement is bound once:
+// see shareArgs.
+func chunkConverter(d Dialect, op *drivers.InsertOp, chunk int, x chunkExec, keep, share bool) (func() (argBatch, bool), func()) {
 	fields := op.Fields
 	size := min(chunk, len(op.Rows)) * len(fields)
 	free := make(chan argBuffers, 2)
@@ -252,10 +269,83 @@ func chunkConverter(d Dialect, op *drivers.InsertOp, chunk int, x chunkExec, kee
 				args = append(args, a)
 			}
 		}
+		if share {
+			args, b.shared = shareArgs(args, len(fields))
+		}
 		b.args = args
 		b.named, b.err = x.bind(args, buf.named)
 		return b, true
 	}, done
+}
+
+// shareArgs finds the fields whose argument is the same in every row of args (rows of n
+// arguments) and returns the arguments that multiInsertSQL's statement binds: each shared
+// value once, in field order, then the other fields' values row by row. It reorders args in
+// place. Values are shared only when equal as driver values: nil, strings, integers,
+// booleans and floats other than NaN.
+func shareArgs(args []any, n int) ([]any, uint64) {
+	rows := len(args) / n
+	if rows < 2 || n > 64 {
+		return args, 0
+	}
+	var shared uint64
+	for j := range n {
+		v := args[j]
+		same := true
+		for r := 1; r < rows && same; r++ {
+			same = sameArg(v, args[r*n+j])
+		}
+		if same {
+			shared |= 1 << j
+		}
+	}
+	if shared == 0 {
+		return args, 0
+	}
+	var once [64]any
+	k := 0
+	for j := range n {
+		if shared&(1<<j) != 0 {
+			once[k] = args[j]
+			k++
+		}
+	}
+	// The other values move forward (each to a position at or before its own), then
+	// right by k to make room for the shared ones.
+	w := 0
+	for r := range rows {
+		for j := range n {
+			if shared&(1<<j) == 0 {
+				args[w] = args[r*n+j]
+				w++
+			}
+		}
+	}
+	copy(args[k:k+w], args[:w])
+	copy(args, once[:k])
+	clear(args[k+w:])
+	return args[:k+w], shared
+}
+
+// sameArg reports whether two driver arguments are the same value of the same type.
+func sameArg(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y // NaN is never shared
+	}
+	return false
 }
 
 // argBuffers are the buffers of one statement's arguments.
@@ -315,9 +405,9 @@ func pipeline(next func() (argBatch, bool)) (func() (argBatch, bool), func()) {
 // chunkExec runs the statements of a multi-row insert: one prepared statement, executed
 // for every full chunk, and unprepared ones for the rest.
 type chunkExec interface {
-	// fullSQL returns the statement of rows rows of fields of e, made once per connection
-	// where the exec keeps it.
-	fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int) string
+	// fullSQL returns the statement of rows rows of fields of e with the shared fields
+	// bound once (see multiInsertSQL), made once per connection where the exec keeps it.
+	fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int, shared uint64) string
 	prepare(ctx context.Context, query string) error
 	// bind prepares args for exec, in buf when it needs a buffer of its own (a raw exec's
 	// driver.NamedValue); it runs on the goroutine that converts the arguments.
@@ -336,15 +426,25 @@ type chunkExec interface {
 type sqlExec struct {
 	conn Conn
 	st   *sql.Stmt
+	sql  string // st's
+	made madeSQL
 }
 
-func (x *sqlExec) fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int) string {
-	return multiInsertSQL(d, e, fields, rows)
+func (x *sqlExec) fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int, shared uint64) string {
+	return x.made.get(d, e, fields, rows, shared)
 }
 
-func (x *sqlExec) prepare(ctx context.Context, query string) (err error) {
-	x.st, err = x.conn.PrepareContext(ctx, query)
-	return err
+func (x *sqlExec) prepare(ctx context.Context, query string) error {
+	if x.st != nil && x.sql == query {
+		return nil
+	}
+	x.close()
+	st, err := x.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	x.st, x.sql = st, query
+	return nil
 }
 
 func (x *sqlExec) bind([]any, []driver.NamedValue) ([]driver.NamedValue, error) { return nil, nil }
@@ -365,7 +465,12 @@ func (x *sqlExec) exec(ctx context.Context, query string, prepared bool, b argBa
 	return res.LastInsertId()
 }
 
-func (x *sqlExec) close() { x.st.Close() }
+func (x *sqlExec) close() {
+	if x.st != nil {
+		x.st.Close()
+		x.st, x.sql = nil, ""
+	}
+}
 
 func (x *sqlExec) buffers() *[]argBuffers { return nil }
 
@@ -394,24 +499,31 @@ type rawCache struct {
 	sql  string
 	st   driver.Stmt
 	bufs []argBuffers
-	// The statement last made by fullSQL and what it inserts: a flush of many rows sends
-	// the same full-size statement in every operation (thousands of placeholders).
-	made struct {
-		e      *schema.Entity
-		fields []*schema.Property
-		rows   int
-		sql    string
-	}
+	made madeSQL
 }
 
-func (x *rawExec) fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int) string {
-	m := &x.cache.made
-	if m.sql != "" && m.e == e && m.rows == rows && slices.Equal(m.fields, fields) {
+// madeSQL is the full-size statement last made and what it inserts: a flush of many rows
+// sends the same statement (thousands of placeholders) in every operation.
+type madeSQL struct {
+	e      *schema.Entity
+	fields []*schema.Property
+	rows   int
+	shared uint64
+	sql    string
+}
+
+// get returns the statement, making it unless it is the one made last.
+func (m *madeSQL) get(d Dialect, e *schema.Entity, fields []*schema.Property, rows int, shared uint64) string {
+	if m.sql != "" && m.e == e && m.rows == rows && m.shared == shared && slices.Equal(m.fields, fields) {
 		return m.sql
 	}
-	m.e, m.fields, m.rows = e, slices.Clone(fields), rows
-	m.sql = multiInsertSQL(d, e, fields, rows)
+	m.e, m.fields, m.rows, m.shared = e, slices.Clone(fields), rows, shared
+	m.sql = multiInsertSQL(d, e, fields, rows, shared)
 	return m.sql
+}
+
+func (x *rawExec) fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int, shared uint64) string {
+	return x.cache.made.get(d, e, fields, rows, shared)
 }
 
 func (x *rawExec) prepare(ctx context.Context, query string) error {
@@ -494,31 +606,61 @@ func (r *Runner) ReleaseRaw() {
 }
 
 // multiInsertSQL returns INSERT INTO t (fields) VALUES (…), (…) for rows rows.
-func multiInsertSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int) string {
+//
+// With shared fields (bit i: fields[i]; the dialect must implement NumberedPlaceholders),
+// those columns come first and every row refers to the same numbered placeholders 1..k
+// for them; the other columns' placeholders continue from k+1, row by row. The arguments
+// are in that order (see shareArgs). On SQLite only the shared ones are written ?NNN: the
+// others stay "?", which SQLite numbers after the largest number seen, and a statement of
+// thousands of ?NNN would make every bind look its name up in a list of thousands.
+func multiInsertSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int, shared uint64) string {
+	cols := fields
+	k := 0
+	if shared != 0 {
+		cols = make([]*schema.Property, 0, len(fields))
+		for i, f := range fields {
+			if shared&(1<<i) != 0 {
+				cols = append(cols, f)
+			}
+		}
+		k = len(cols)
+		for i, f := range fields {
+			if shared&(1<<i) == 0 {
+				cols = append(cols, f)
+			}
+		}
+	}
 	b := NewBuilder(d)
 	// One allocation for the statement: each row is "(" + placeholders joined by ", " + ")",
 	// rows joined by ", "; a placeholder is at most as long as the last one.
-	per := len(fields)*(len(d.Placeholder(rows*len(fields)))+2) + 2
-	b.sb.Grow(32 + len(e.Table) + len(fields)*24 + rows*per)
+	rowLen := len(fields)*(len(d.Placeholder(rows*len(fields)))+2) + 2
+	if k > 0 {
+		rowLen += k * len(d.(NumberedPlaceholders).NumberedPlaceholder(k))
+	}
+	b.sb.Grow(32 + len(e.Table) + len(fields)*24 + rows*rowLen)
 	b.WriteString("INSERT INTO ")
 	b.Ident(e.Table)
 	b.WriteString(" (")
-	for i, f := range fields {
+	for i, f := range cols {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.Ident(f.Column)
 	}
 	b.WriteString(") VALUES ")
-	n := 0
+	n := k
 	for r := 0; r < rows; r++ {
 		if r > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString("(")
-		for i := range fields {
+		for i := range cols {
 			if i > 0 {
 				b.WriteString(", ")
+			}
+			if i < k {
+				b.WriteString(d.(NumberedPlaceholders).NumberedPlaceholder(i + 1))
+				continue
 			}
 			n++
 			b.WriteString(d.Placeholder(n))

@@ -40,6 +40,10 @@ func (Dialect) QuoteIdent(name string) string {
 
 func (Dialect) Placeholder(int) string { return "?" }
 
+// NumberedPlaceholder is ?NNN, which a statement may repeat: a multi-row insert binds a
+// value that all its rows share once (sqlbase.MultiInsert.Share).
+func (Dialect) NumberedPlaceholder(n int) string { return "?" + strconv.Itoa(n) }
+
 // ColumnType maps the scalar types; see docs/sqlite.md.
 func (Dialect) ColumnType(p *schema.Property) string {
 	switch p.Type {

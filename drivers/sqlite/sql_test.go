@@ -1,6 +1,10 @@
 package sqlite
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dorm-go/dorm/drivers"
@@ -44,6 +48,9 @@ func TestStatements(t *testing.T) {
 					}
 					return out, nil
 				}},
+				{Name: "insert/multi-row", Reason: "what a transaction's multi-row insert executes (here two rows per statement): the values every row of a statement shares are bound once, as ?1…?k; a statement that shares other fields has SQL of its own", After: "count", Build: func() ([]sqlbase.Stmt, error) {
+					return multiRowStatements(e)
+				}},
 			}, sqltest.PivotPerPairCases(e)...)
 		},
 	})
@@ -58,4 +65,44 @@ func TestSchemaDDL(t *testing.T) {
 	}
 	sqltest.SchemaGolden(t, create, "tables with inline foreign keys, pivot tables, then indexes",
 		sqlbase.DropSchema(Dialect{}, reg), "pivot tables first, tolerating missing tables")
+}
+
+// multiRowStatements runs a five-row insert of authors through a transaction's Runner whose
+// statements take two rows, on a fresh database, and returns what it executed.
+func multiRowStatements(e *sqltest.Env) ([]sqlbase.Stmt, error) {
+	ctx := context.Background()
+	drv, err := drivers.Open(ctx, "sqlite:file:"+filepath.Join(e.T.TempDir(), "golden.db"), drivers.Config{})
+	if err != nil {
+		return nil, err
+	}
+	defer drv.Close()
+	if err := drv.CreateSchema(ctx, e.Reg); err != nil {
+		return nil, err
+	}
+	conn, err := drv.(*Driver).DB().Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	var out []sqlbase.Stmt
+	r := &sqlbase.Runner{Dialect: Dialect{}, Conn: conn,
+		Config: drivers.Config{OnQuery: func(_ context.Context, ev drivers.QueryEvent) {
+			out = append(out, sqlbase.Stmt{SQL: ev.Query, Args: ev.Args})
+		}},
+		Multi: sqlbase.MultiInsert{Rows: 2, MaxParams: multiInsert.MaxParams, Raw: true, Share: multiInsert.Share}}
+	fields := e.Props("Author", "createdAt", "updatedAt", "name", "email", "age", "rating", "version")
+	row := func(name string, age any) []any {
+		return []any{e.When, e.When, name, strings.ToLower(name) + "@example.com", age, 4.5, int64(1)}
+	}
+	// Rows 0-1 share all but name and email, rows 2-3 also differ in age, row 4 is alone.
+	op := &drivers.InsertOp{Entity: e.Author, Fields: fields, Rows: [][]any{
+		row("Jon", nil), row("Arya", nil), row("Sansa", int64(13)), row("Bran", int64(10)), row("Rickon", nil)}}
+	if err := r.Insert(ctx, op); err != nil {
+		return nil, err
+	}
+	if fmt.Sprint(op.Generated) != "[1 2 3 4 5]" {
+		return nil, fmt.Errorf("generated keys %v, want [1 2 3 4 5]", op.Generated)
+	}
+	r.ReleaseRaw()
+	return out, nil
 }

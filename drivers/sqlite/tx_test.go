@@ -12,6 +12,7 @@ import (
 	"github.com/dorm-go/dorm/drivers/driverstest"
 	"github.com/dorm-go/dorm/query"
 	"github.com/dorm-go/dorm/schema"
+	"github.com/google/go-cmp/cmp"
 )
 
 // tagRows returns n BookTag rows named prefix 0000, prefix 0001, …
@@ -257,4 +258,61 @@ func testPipelinedInsertPanic(t *testing.T, f *fixture) {
 	if err := f.d.Insert(f.Ctx, &drivers.InsertOp{Entity: f.E("Author"), Fields: fields, Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSharedValuesRoundTrip: 1,250 authors in three statements (500, 500, 250) whose shared
+// fields differ from one statement to the next (the second varies in age, the third in
+// terms): every row reads back with its own values under its generated key, and with an
+// OnQuery hook each event holds what its statement bound.
+func TestSharedValuesRoundTrip(t *testing.T) {
+	forEachArgMode(t, func(t *testing.T, f *fixture) {
+		names := []string{"createdAt", "updatedAt", "name", "email", "age", "termsAccepted", "born", "rating", "version"}
+		rows := make([][]any, 1250)
+		for i := range rows {
+			var age any
+			if i >= 500 && i < 1000 {
+				age = int64(i % 90)
+			}
+			rows[i] = []any{t0, t0, fmt.Sprintf("author %04d", i), fmt.Sprintf("a%04d@example.com", i), age, i == 1100, nil, 4.5, int64(1)}
+		}
+		tx, err := f.d.Begin(f.Ctx, drivers.TxOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Rec.Reset()
+		op := &drivers.InsertOp{Entity: f.E("Author"), Fields: f.Props("Author", names...), Rows: rows}
+		if err := tx.Insert(f.Ctx, op); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(f.Ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ev := f.Rec.Events(); len(ev) > 0 {
+			if len(ev) != 4 {
+				t.Fatalf("%d events, want 3 INSERTs and COMMIT: %q", len(ev), f.Rec.Queries())
+			}
+			// Shared: createdAt, updatedAt, age (NULL), termsAccepted, born, rating, version.
+			if got, want := len(ev[0].Args), 7+500*2; got != want {
+				t.Errorf("first statement bound %d values, want %d", got, want)
+			}
+			if got, want := len(ev[1].Args), 6+500*3; got != want {
+				t.Errorf("second statement bound %d values, want %d", got, want)
+			}
+			if ev[0].Query == ev[1].Query || !strings.Contains(ev[0].Query, "?7, ?, ?)") {
+				t.Errorf("the first two statements share different fields, want SQL of their own:\n%.200s\n%.200s", ev[0].Query, ev[1].Query)
+			}
+		}
+		got := map[any][]any{}
+		for _, r := range f.Find(f.d, &drivers.FindOp{Entity: f.E("Author"), Fields: f.Props("Author", append([]string{"id"}, names...)...)}) {
+			got[r[0]] = r[1:]
+		}
+		if len(got) != len(rows) {
+			t.Fatalf("%d rows stored, want %d", len(got), len(rows))
+		}
+		for i, id := range op.Generated {
+			if diff := cmp.Diff(rows[i], got[id]); diff != "" {
+				t.Fatalf("row %d (key %v) reads back otherwise (-written +read):\n%s", i, id, diff)
+			}
+		}
+	})
 }
