@@ -630,12 +630,16 @@ func multiInsertSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows
 			}
 		}
 	}
+	once := make([]string, k) // the shared fields' placeholders, which every row repeats
+	for i := range once {
+		once[i] = d.(NumberedPlaceholders).NumberedPlaceholder(i + 1)
+	}
 	b := NewBuilder(d)
 	// One allocation for the statement: each row is "(" + placeholders joined by ", " + ")",
 	// rows joined by ", "; a placeholder is at most as long as the last one.
 	rowLen := len(fields)*(len(d.Placeholder(rows*len(fields)))+2) + 2
 	if k > 0 {
-		rowLen += k * len(d.(NumberedPlaceholders).NumberedPlaceholder(k))
+		rowLen += k * len(once[k-1])
 	}
 	b.sb.Grow(32 + len(e.Table) + len(fields)*24 + rows*rowLen)
 	b.WriteString("INSERT INTO ")
@@ -659,7 +663,7 @@ func multiInsertSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows
 				b.WriteString(", ")
 			}
 			if i < k {
-				b.WriteString(d.(NumberedPlaceholders).NumberedPlaceholder(i + 1))
+				b.WriteString(once[i])
 				continue
 			}
 			n++
