@@ -551,7 +551,7 @@ func (f *flush) runInserts(ctx context.Context, tx drivers.Executor) error {
 
 // insertChunk is the number of rows of one InsertOp: large enough for a driver to batch
 // well, small enough that the rows of a big flush are not all copied at once.
-const insertChunk = 1000
+const insertChunk = 5000
 
 // insertChunk inserts part, new entities of meta, in one InsertOp built in values and rows.
 func (f *flush) insertChunk(ctx context.Context, tx drivers.Executor, meta *schema.Entity, fields []*schema.Property, preset bool,

@@ -486,7 +486,7 @@ var errNoRaw = errors.New("sqlbase: the driver's connection cannot prepare and e
 // argument again and allocate the slice for each execution (6,500 arguments per statement
 // on SQLite), which costs a multi-row insert of 10,000 rows about 5 MB of garbage. The
 // prepared statement and the arguments are kept in the Runner's rawCache for the next
-// insert of the transaction (a flush sends at most 1,000 rows per InsertOp).
+// insert of the transaction (a flush sends at most 5,000 rows per InsertOp).
 type rawExec struct {
 	conn  driver.ConnPrepareContext
 	cache *rawCache
