@@ -15,8 +15,8 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"syscall"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 )
