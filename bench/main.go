@@ -139,7 +139,7 @@ func runWorkload(ctx context.Context, env *Env, name string, cs []contender, tar
 			rows[i].bytes = append(rows[i].bytes, lastMem.bytes)
 			rows[i].allocs = append(rows[i].allocs, lastMem.allocs)
 			if *verbose {
-				fmt.Printf("   run %d %-40s %v minflt %d\n", r, c.name, d, lastFlt)
+				fmt.Printf("   run %d %-40s %v minflt %d\n", r, c.name, d, lastMem.faults)
 			}
 		}
 	}
@@ -234,33 +234,27 @@ var describe = map[string]string{
 }
 
 // lastMem is what the last measure call allocated on the Go heap (modernc.org/sqlite's C
-// heap is not counted: it is not Go memory).
-var lastFlt int64
-
-var lastMem struct{ bytes, allocs uint64 }
+// heap is not counted: it is not Go memory), and the page faults of the process during it
+// (-v prints them: on a VM where touching a fresh page is slow, they are part of the time).
+var lastMem struct {
+	bytes, allocs uint64
+	faults        int64
+}
 
 // measure collects garbage, then times fn and counts its Go heap allocations.
 func measure(fn func() error) (time.Duration, error) {
-	if os.Getenv("PREFAULT") != "" {
-		var keep [][]byte
-		for range 6000 {
-			keep = append(keep, make([]byte, 4096))
-		}
-		runtime.KeepAlive(keep)
-		keep = nil
-	}
 	runtime.GC()
 	var a, b runtime.MemStats
 	runtime.ReadMemStats(&a)
 	var ra, rb syscall.Rusage
-	syscall.Getrusage(0, &ra)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ra)
 	start := time.Now()
 	err := fn()
 	d := time.Since(start)
-	syscall.Getrusage(0, &rb)
-	lastFlt = rb.Minflt - ra.Minflt
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &rb)
 	runtime.ReadMemStats(&b)
 	lastMem.bytes, lastMem.allocs = b.TotalAlloc-a.TotalAlloc, b.Mallocs-a.Mallocs
+	lastMem.faults = rb.Minflt - ra.Minflt
 	return d, err
 }
 
