@@ -53,6 +53,11 @@ type Executor interface {
 	// InsertPivot and DeletePivot add and remove rows of a m:n pivot table.
 	InsertPivot(ctx context.Context, op *PivotOp) error
 	DeletePivot(ctx context.Context, op *PivotOp) error
+	// UpdateWhere and DeleteWhere change or delete every row that matches a filter, in one
+	// statement (MikroORM's nativeUpdate and nativeDelete), and return how many rows they
+	// matched.
+	UpdateWhere(ctx context.Context, op *UpdateWhereOp) (int64, error)
+	DeleteWhere(ctx context.Context, op *DeleteWhereOp) (int64, error)
 }
 
 // Tx is a transaction.
@@ -179,6 +184,26 @@ type DeleteOp struct {
 	Entity   *schema.Entity
 	Keys     []any
 	Versions []any
+}
+
+// UpdateWhereOp sets Fields to Values on every row of Entity that matches Where (nil: every
+// row). Values are the Go types of the properties, as in an UpdateRow; a to-one field takes
+// the target's key. With Bump set (the entity's integer version property), each matched
+// row's version also goes up by one, so that entities loaded before the update fail their
+// optimistic check.
+type UpdateWhereOp struct {
+	Entity *schema.Entity
+	Where  query.Expr
+	Fields []*schema.Property
+	Values []any
+	Bump   *schema.Property
+}
+
+// DeleteWhereOp deletes every row of Entity that matches Where (nil: every row), with the
+// ON DELETE rules of the foreign keys that point at them.
+type DeleteWhereOp struct {
+	Entity *schema.Entity
+	Where  query.Expr
 }
 
 // PivotOp adds or removes rows of the pivot table of Prop, the owning side of a m:n. Each pair

@@ -143,4 +143,14 @@ func (r *Repository) Create(data map[string]any) (*dynamic.Entity, error) {
 
 func (r *Repository) GetReference(id any) *dynamic.Entity { return r.m.GetReference(r.entity, id) }
 
+// NativeUpdate is EntityManager.NativeUpdate for the repository's entity.
+func (r *Repository) NativeUpdate(ctx context.Context, filter any, data map[string]any) (int64, error) {
+	return r.m.NativeUpdate(ctx, r.entity, filter, data)
+}
+
+// NativeDelete is EntityManager.NativeDelete for the repository's entity.
+func (r *Repository) NativeDelete(ctx context.Context, filter any) (int64, error) {
+	return r.m.NativeDelete(ctx, r.entity, filter)
+}
+
 func (r *Repository) String() string { return fmt.Sprintf("Repository(%s)", r.entity) }

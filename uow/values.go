@@ -14,6 +14,27 @@ import (
 var now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // timeValue returns the current time in the Go type of a date, datetime or time property.
+// UpdateStamps returns what an update written outside the unit of work (a native update)
+// sets besides the user's fields: the onUpdate times and a datetime version (fields and
+// values), and the integer version to increment (bump). Fields in skip are the user's: they
+// keep the values given.
+func UpdateStamps(meta *schema.Entity, skip func(*schema.Property) bool) (fields []*schema.Property, values []any, bump *schema.Property) {
+	t := now()
+	for _, p := range meta.Properties {
+		if skip(p) {
+			continue
+		}
+		switch {
+		case p == meta.Version && p.Type.IsInteger():
+			bump = p
+		case p == meta.Version, p.OnUpdate == "now":
+			fields = append(fields, p)
+			values = append(values, timeValue(p, t))
+		}
+	}
+	return fields, values, bump
+}
+
 func timeValue(p *schema.Property, t time.Time) any {
 	switch p.Type {
 	case schema.Date:

@@ -145,5 +145,6 @@ func Cases() []Case {
 	out = append(out, findCases...)
 	out = append(out, valuesCases...)
 	out = append(out, failureCases...)
+	out = append(out, nativeCases...)
 	return out
 }

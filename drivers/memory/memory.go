@@ -256,6 +256,16 @@ func (o ops) DeletePivot(ctx context.Context, op *drivers.PivotOp) error {
 	return o.run(ctx, "DELETE "+op.Prop.PivotTable, true, func(x *data) error { return x.deletePivot(op) })
 }
 
+func (o ops) UpdateWhere(ctx context.Context, op *drivers.UpdateWhereOp) (n int64, err error) {
+	err = o.run(ctx, "UPDATE "+op.Entity.Name+" WHERE", true, func(x *data) (err error) { n, err = x.updateWhere(op); return })
+	return n, err
+}
+
+func (o ops) DeleteWhere(ctx context.Context, op *drivers.DeleteWhereOp) (n int64, err error) {
+	err = o.run(ctx, "DELETE "+op.Entity.Name+" WHERE", true, func(x *data) (err error) { n, err = x.deleteWhere(op); return })
+	return n, err
+}
+
 // Tx is a transaction: it works on its own copy of the data.
 type Tx struct {
 	ops
@@ -507,6 +517,76 @@ func (x *data) delete(op *drivers.DeleteOp) error {
 		}
 	}
 	return nil
+}
+
+// matching returns the keys of the rows of e that match where, in insertion order.
+func (x *data) matching(e *schema.Entity, where query.Expr) ([]string, error) {
+	t, err := x.table(e)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, k := range t.order {
+		ok, err := x.match(e, t, t.rows[k], where)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+func (x *data) updateWhere(op *drivers.UpdateWhereOp) (int64, error) {
+	if len(op.Fields) != len(op.Values) {
+		return 0, fmt.Errorf("memory: %d values for %d fields of %s", len(op.Values), len(op.Fields), op.Entity.Name)
+	}
+	e := op.Entity
+	keys, err := x.matching(e, op.Where)
+	if err != nil {
+		return 0, err
+	}
+	t := x.tables[e]
+	for _, k := range keys {
+		nr := append([]any(nil), t.rows[k]...)
+		for i, p := range op.Fields {
+			if p.Primary {
+				return 0, fmt.Errorf("memory: changing primary keys is not supported")
+			}
+			nr[t.pos[p]] = op.Values[i]
+		}
+		if op.Bump != nil {
+			v, _ := nr[t.pos[op.Bump]].(int64)
+			nr[t.pos[op.Bump]] = v + 1
+		}
+		if err := x.check(e, t, nr, k); err != nil {
+			return 0, err
+		}
+		t.rows[k] = nr
+	}
+	return int64(len(keys)), nil
+}
+
+func (x *data) deleteWhere(op *drivers.DeleteWhereOp) (int64, error) {
+	e := op.Entity
+	keys, err := x.matching(e, op.Where)
+	if err != nil {
+		return 0, err
+	}
+	t := x.tables[e]
+	var n int64
+	for _, k := range keys {
+		row, ok := t.rows[k]
+		if !ok { // gone with an earlier row of this delete (ON DELETE CASCADE of a self-reference)
+			continue
+		}
+		if err := x.deleteRow(e, t, k, keyOf(t, e, row)); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // deleteRow deletes one row and applies the ON DELETE rules of the foreign keys to it.

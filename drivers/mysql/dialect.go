@@ -59,6 +59,11 @@ func (Dialect) QuoteIdent(name string) string {
 
 func (Dialect) Placeholder(int) string { return "?" }
 
+// DerivedSubqueries: MySQL cannot read the table that an UPDATE or DELETE writes in a
+// subquery of its WHERE (error 1093); a derived table, which it materialises first, can.
+// MariaDB 10.3 and later could, but both get the same SQL.
+func (Dialect) DerivedSubqueries() bool { return true }
+
 // ShortName returns name when it fits MaxIdentLen, else its first 55 bytes, "_" and the first
 // 8 hex digits of its SHA-256: deterministic, so the same schema always gets the same names.
 func ShortName(name string) string {

@@ -408,6 +408,26 @@ func (r *runner) Delete(ctx context.Context, op *drivers.DeleteOp) error {
 	})
 }
 
+// UpdateWhere implements drivers.Executor: one UPDATE … WHERE, the rows it matched.
+func (r *runner) UpdateWhere(ctx context.Context, op *drivers.UpdateWhereOp) (int64, error) {
+	st, err := sqlbase.UpdateWhere(Dialect{}, op)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := r.exec(ctx, op.Entity.Name, st.SQL, st.Args)
+	return tag.RowsAffected(), err
+}
+
+// DeleteWhere implements drivers.Executor: one DELETE … WHERE, the rows it matched.
+func (r *runner) DeleteWhere(ctx context.Context, op *drivers.DeleteWhereOp) (int64, error) {
+	st, err := sqlbase.DeleteWhere(Dialect{}, op)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := r.exec(ctx, op.Entity.Name, st.SQL, st.Args)
+	return tag.RowsAffected(), err
+}
+
 // PivotInsertStatements returns the multi-row INSERTs of op's pairs.
 func PivotInsertStatements(op *drivers.PivotOp) ([]sqlbase.Stmt, error) {
 	d := Dialect{}

@@ -25,6 +25,9 @@ type Builder struct {
 	sb    strings.Builder
 	args  []any
 	alias int // the last subquery alias number used (t1, t2, ...)
+	// derived reads related filters' subqueries through derived tables (an UPDATE or
+	// DELETE on a dialect that implements DerivedSubqueries).
+	derived bool
 }
 
 // NewBuilder returns an empty builder for dialect d.
@@ -56,9 +59,36 @@ func (b *Builder) Stmt() Stmt { return Stmt{SQL: b.sb.String(), Args: b.args} }
 
 func (b *Builder) nextAlias() int { b.alias++; return b.alias }
 
-// column of p qualified with alias, as text.
+// column of p qualified with alias (unless alias is ""), as text.
 func (b *Builder) col(alias string, p *schema.Property) string {
+	if alias == "" {
+		return b.d.QuoteIdent(p.Column)
+	}
 	return alias + "." + b.d.QuoteIdent(p.Column)
+}
+
+// DerivedSubqueries is implemented by a dialect that cannot read the table an UPDATE or
+// DELETE writes in a subquery of its WHERE (MySQL's error 1093): there, the subqueries of a
+// related filter are read through a derived table, which MySQL materialises first.
+type DerivedSubqueries interface {
+	DerivedSubqueries() bool
+}
+
+// openIn writes " IN (SELECT sel" for subquery n, and closeIn its end: through a derived
+// table when the builder writes an UPDATE or DELETE for such a dialect.
+func (b *Builder) openIn(sel string, n int) {
+	if b.derived {
+		b.WriteString(" IN (SELECT d" + strconv.Itoa(n) + ".k FROM (SELECT DISTINCT " + sel + " AS k")
+		return
+	}
+	b.WriteString(" IN (SELECT " + sel)
+}
+
+func (b *Builder) closeIn(n int) {
+	if b.derived {
+		b.WriteString(") d" + strconv.Itoa(n))
+	}
+	b.WriteString(")")
 }
 
 func notSupported(d Dialect, feature string) error {
@@ -399,8 +429,7 @@ func (b *Builder) related(r *query.Related, alias string) error {
 			b.WriteString("(" + b.col(alias, p) + " IS NOT NULL AND ")
 		}
 		b.WriteString(b.col(alias, p))
-		b.WriteString(" IN (SELECT ")
-		b.WriteString(b.col(t, pk))
+		b.openIn(b.col(t, pk), n)
 		b.WriteString(" FROM ")
 		b.Ident(target.Table)
 		b.WriteString(" " + t)
@@ -410,7 +439,7 @@ func (b *Builder) related(r *query.Related, alias string) error {
 				return err
 			}
 		}
-		b.WriteString(")")
+		b.closeIn(n)
 		if p.Nullable {
 			b.WriteString(")")
 		}
@@ -428,9 +457,8 @@ func (b *Builder) related(r *query.Related, alias string) error {
 			return err
 		}
 		b.WriteString(b.col(alias, pk))
-		b.WriteString(" IN (SELECT ")
 		fk := b.col(t, owning)
-		b.WriteString(fk)
+		b.openIn(fk, n)
 		b.WriteString(" FROM ")
 		b.Ident(target.Table)
 		b.WriteString(" " + t + " WHERE " + fk + " IS NOT NULL")
@@ -440,7 +468,7 @@ func (b *Builder) related(r *query.Related, alias string) error {
 				return err
 			}
 		}
-		b.WriteString(")")
+		b.closeIn(n)
 	case p.Kind == schema.ManyToMany:
 		// t0.pk IN (SELECT p1.join FROM pivot p1 JOIN target t1 ON t1.pk = p1.inverse WHERE ...)
 		table, join, inv := PivotColumns(p)
@@ -454,8 +482,7 @@ func (b *Builder) related(r *query.Related, alias string) error {
 		}
 		pa := "p" + strconv.Itoa(n)
 		b.WriteString(b.col(alias, pk))
-		b.WriteString(" IN (SELECT ")
-		b.Column(pa, join)
+		b.openIn(pa+"."+b.d.QuoteIdent(join), n)
 		b.WriteString(" FROM ")
 		b.Ident(table)
 		b.WriteString(" " + pa)
@@ -471,7 +498,7 @@ func (b *Builder) related(r *query.Related, alias string) error {
 				return err
 			}
 		}
-		b.WriteString(")")
+		b.closeIn(n)
 	default:
 		return fmt.Errorf("sqlbase: related filter on %s of kind %v", p, p.Kind)
 	}
@@ -601,6 +628,81 @@ func appendKey(d Dialect, args []any, e *schema.Entity, key any) ([]any, error) 
 		args = append(args, v)
 	}
 	return args, nil
+}
+
+// UpdateWhere returns the UPDATE of every row of op.Entity that matches op.Where. The
+// condition names the written table's columns unqualified: the subqueries of related filters
+// only ever compare them from outside (col IN (SELECT …)).
+func UpdateWhere(d Dialect, op *drivers.UpdateWhereOp) (Stmt, error) {
+	e := op.Entity
+	if len(op.Fields) != len(op.Values) {
+		return Stmt{}, fmt.Errorf("sqlbase: %d values for %d fields of %s", len(op.Values), len(op.Fields), e.Name)
+	}
+	if len(op.Fields) == 0 && op.Bump == nil {
+		return Stmt{}, fmt.Errorf("sqlbase: update of %s without fields", e.Name)
+	}
+	b := writeBuilder(d)
+	b.WriteString("UPDATE ")
+	b.Ident(e.Table)
+	b.WriteString(" SET ")
+	for i, f := range op.Fields {
+		if f.Primary || !f.HasColumn() {
+			return Stmt{}, fmt.Errorf("sqlbase: an update of %s cannot set %s", e.Name, f)
+		}
+		v, err := d.Arg(f, op.Values[i])
+		if err != nil {
+			return Stmt{}, err
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.Ident(f.Column)
+		b.WriteString(" = ")
+		b.Arg(v)
+	}
+	if v := op.Bump; v != nil {
+		if len(op.Fields) > 0 {
+			b.WriteString(", ")
+		}
+		b.Ident(v.Column)
+		b.WriteString(" = ")
+		b.Ident(v.Column)
+		b.WriteString(" + 1")
+	}
+	if err := b.whereClause(op.Where); err != nil {
+		return Stmt{}, err
+	}
+	return b.Stmt(), nil
+}
+
+// DeleteWhere returns the DELETE of every row of op.Entity that matches op.Where (see
+// UpdateWhere).
+func DeleteWhere(d Dialect, op *drivers.DeleteWhereOp) (Stmt, error) {
+	b := writeBuilder(d)
+	b.WriteString("DELETE FROM ")
+	b.Ident(op.Entity.Table)
+	if err := b.whereClause(op.Where); err != nil {
+		return Stmt{}, err
+	}
+	return b.Stmt(), nil
+}
+
+// writeBuilder is a builder for an UPDATE or DELETE statement.
+func writeBuilder(d Dialect) *Builder {
+	b := NewBuilder(d)
+	if ds, ok := d.(DerivedSubqueries); ok && ds.DerivedSubqueries() {
+		b.derived = true
+	}
+	return b
+}
+
+// whereClause writes " WHERE cond" on the unaliased table, or nothing for a nil filter.
+func (b *Builder) whereClause(where query.Expr) error {
+	if where == nil {
+		return nil
+	}
+	b.WriteString(" WHERE ")
+	return b.expr(where, "", true)
 }
 
 // DeleteByKeys returns the DELETE statements of keys, DeleteChunk keys each: WHERE pk IN

@@ -354,6 +354,33 @@ func (r *Runner) Delete(ctx context.Context, op *drivers.DeleteOp) error {
 	})
 }
 
+// UpdateWhere implements [drivers.Executor]: one UPDATE … WHERE, the rows it matched.
+func (r *Runner) UpdateWhere(ctx context.Context, op *drivers.UpdateWhereOp) (int64, error) {
+	st, err := UpdateWhere(r.Dialect, op)
+	if err != nil {
+		return 0, err
+	}
+	return r.affected(ctx, op.Entity.Name, st)
+}
+
+// DeleteWhere implements [drivers.Executor]: one DELETE … WHERE, the rows it matched.
+func (r *Runner) DeleteWhere(ctx context.Context, op *drivers.DeleteWhereOp) (int64, error) {
+	st, err := DeleteWhere(r.Dialect, op)
+	if err != nil {
+		return 0, err
+	}
+	return r.affected(ctx, op.Entity.Name, st)
+}
+
+// affected executes st and returns the rows it matched.
+func (r *Runner) affected(ctx context.Context, entity string, st Stmt) (int64, error) {
+	res, err := r.Exec(ctx, entity, st.SQL, st.Args)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // InsertPivot implements [drivers.Executor]: one prepared INSERT executed per pair.
 func (r *Runner) InsertPivot(ctx context.Context, op *drivers.PivotOp) error {
 	if len(op.Pairs) == 0 {

@@ -238,6 +238,25 @@ func sharedCases(e *Env, reasons map[string]string) []Case {
 			args, err := sqlbase.DeleteVersionedArgs(d, author, int64(3), int64(7))
 			return One(q, args, err)
 		}},
+		{Name: "update/where", Reason: "a native update: SET the fields, the version + 1, on the rows of a filter whose own columns are unqualified; related filters are subqueries", Build: func() ([]sqlbase.Stmt, error) {
+			st, err := sqlbase.UpdateWhere(d, &drivers.UpdateWhereOp{Entity: author, Fields: []*schema.Property{P("Author", "age"), P("Author", "updatedAt")},
+				Values: []any{int64(21), e.When}, Bump: P("Author", "version"), Where: query.And{
+					cmpOp(P("Author", "age"), query.Lt, int64(20)),
+					&query.Related{Prop: P("Author", "mentor"), Where: cmpOp(P("Author", "name"), query.Eq, "Jon")},
+				}})
+			return []sqlbase.Stmt{st}, err
+		}},
+		{Name: "delete/where", Reason: "a native delete through m:1 and m:n filters", Build: func() ([]sqlbase.Stmt, error) {
+			st, err := sqlbase.DeleteWhere(d, &drivers.DeleteWhereOp{Entity: book, Where: query.Or{
+				&query.Related{Prop: P("Book", "author"), Where: cmpOp(P("Author", "name"), query.Eq, "Jon")},
+				&query.Related{Prop: P("Book", "tags"), Where: cmpOp(P("BookTag", "name"), query.Eq, "sf")},
+			}})
+			return []sqlbase.Stmt{st}, err
+		}},
+		{Name: "delete/all", Reason: "a native delete without a filter", Build: func() ([]sqlbase.Stmt, error) {
+			st, err := sqlbase.DeleteWhere(d, &drivers.DeleteWhereOp{Entity: tag})
+			return []sqlbase.Stmt{st}, err
+		}},
 		{Name: "pivot/delete", Reason: "pairs are OR-ed equalities", Build: func() ([]sqlbase.Stmt, error) {
 			return sqlbase.PivotDelete(d, P("Book", "tags"), [][2]any{{uuid1, int64(5)}, {uuid2, int64(6)}})
 		}},
