@@ -353,6 +353,16 @@ func (m *EntityManager) Find(ctx context.Context, entity string, filter any, opt
 }
 
 // where turns a filter (map, JSON-decoded map, a primary key, or a query.Expr) into an Expr.
+// filterOn returns the entity named entity and filter parsed on it.
+func (m *EntityManager) filterOn(entity string, filter any) (*schema.Entity, query.Expr, error) {
+	meta, err := m.orm.entity(entity)
+	if err != nil {
+		return nil, nil, err
+	}
+	where, err := m.where(meta, filter)
+	return meta, where, err
+}
+
 func (m *EntityManager) where(meta *schema.Entity, filter any) (query.Expr, error) {
 	switch f := filter.(type) {
 	case nil:
@@ -488,11 +498,7 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // Count returns the number of entities that match filter.
 func (m *EntityManager) Count(ctx context.Context, entity string, filter any) (int64, error) {
-	meta, err := m.orm.entity(entity)
-	if err != nil {
-		return 0, err
-	}
-	where, err := m.where(meta, filter)
+	meta, where, err := m.filterOn(entity, filter)
 	if err != nil {
 		return 0, err
 	}

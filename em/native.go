@@ -24,11 +24,7 @@ import (
 // the values they hold. Refresh them, or Clear, to see the update. Inside Transactional it
 // runs in the transaction.
 func (m *EntityManager) NativeUpdate(ctx context.Context, entity string, filter any, data map[string]any) (int64, error) {
-	meta, err := m.orm.entity(entity)
-	if err != nil {
-		return 0, err
-	}
-	where, err := m.where(meta, filter)
+	meta, where, err := m.filterOn(entity, filter)
 	if err != nil {
 		return 0, err
 	}
@@ -117,11 +113,7 @@ func nativeValue(p *schema.Property, v any) (any, error) {
 // Like MikroORM's, it bypasses the unit of work: entities this EntityManager manages stay
 // managed. Clear, or Remove them too. Inside Transactional it runs in the transaction.
 func (m *EntityManager) NativeDelete(ctx context.Context, entity string, filter any) (int64, error) {
-	meta, err := m.orm.entity(entity)
-	if err != nil {
-		return 0, err
-	}
-	where, err := m.where(meta, filter)
+	meta, where, err := m.filterOn(entity, filter)
 	if err != nil {
 		return 0, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dorm-go/dorm/drivers"
+	"github.com/dorm-go/dorm/dynamic"
 	"github.com/dorm-go/dorm/schema"
 )
 
@@ -281,8 +282,7 @@ func chunkConverter(d Dialect, op *drivers.InsertOp, chunk int, x chunkExec, kee
 // shareArgs finds the fields whose argument is the same in every row of args (rows of n
 // arguments) and returns the arguments that multiInsertSQL's statement binds: each shared
 // value once, in field order, then the other fields' values row by row. It reorders args in
-// place. Values are shared only when equal as driver values: nil, strings, integers,
-// booleans and floats other than NaN.
+// place. Values are shared when dynamic.Equal holds for them (a NaN never is).
 func shareArgs(args []any, n int) ([]any, uint64) {
 	rows := len(args) / n
 	if rows < 2 || n > 64 {
@@ -293,7 +293,7 @@ func shareArgs(args []any, n int) ([]any, uint64) {
 		v := args[j]
 		same := true
 		for r := 1; r < rows && same; r++ {
-			same = sameArg(v, args[r*n+j])
+			same = dynamic.Equal(v, args[r*n+j])
 		}
 		if same {
 			shared |= 1 << j
@@ -325,27 +325,6 @@ func shareArgs(args []any, n int) ([]any, uint64) {
 	copy(args, once[:k])
 	clear(args[k+w:])
 	return args[:k+w], shared
-}
-
-// sameArg reports whether two driver arguments are the same value of the same type.
-func sameArg(a, b any) bool {
-	switch x := a.(type) {
-	case nil:
-		return b == nil
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case int64:
-		y, ok := b.(int64)
-		return ok && x == y
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case float64:
-		y, ok := b.(float64)
-		return ok && x == y // NaN is never shared
-	}
-	return false
 }
 
 // argBuffers are the buffers of one statement's arguments.
