@@ -302,6 +302,16 @@ func (c *Collection) Hydrate(items []*Entity) {
 	}
 	c.items, c.has = merged, nil
 	c.initialized = true
+	// An item added before the load that is stored already is no addition: its pivot row
+	// exists (Set of a list that keeps some stored items, or Add of one).
+	added := c.added[:0]
+	for _, e := range c.added {
+		if indexOf(items, e) < 0 {
+			added = append(added, e)
+		}
+	}
+	clear(c.added[len(added):])
+	c.added = added
 	if c.replaced {
 		// Set or RemoveAll ran before the load: the stored items not kept leave now, as
 		// Collection.Remove would have taken them out (recorded for the flush).

@@ -146,5 +146,6 @@ func Cases() []Case {
 	out = append(out, valuesCases...)
 	out = append(out, failureCases...)
 	out = append(out, nativeCases...)
+	out = append(out, assignCases...)
 	return out
 }
