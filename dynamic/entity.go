@@ -659,7 +659,8 @@ func (s *Snapshot) Restore() {
 	copy(e.values, s.values)
 	e.in = s.in
 	if e.x != nil || s.changed != nil {
-		e.more().changed, e.x.orig = s.changed, s.orig
+		x := e.more()
+		x.changed, x.orig = s.changed, s.orig
 	}
 	for _, c := range s.cols {
 		c.restore()

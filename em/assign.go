@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/dorm-go/dorm/dynamic"
 	"github.com/dorm-go/dorm/schema"
@@ -51,15 +52,7 @@ func (m *EntityManager) checkAssign(e *dynamic.Entity, data map[string]any) []er
 			errs = append(errs, fmt.Errorf("dorm: %s: the primary key of a managed entity cannot change (%v to %v)", p, dynamic.KeyValue(e.Value(p)), v))
 		}
 	}
-	slices.SortFunc(errs, func(a, b error) int {
-		switch {
-		case a.Error() < b.Error():
-			return -1
-		case a.Error() > b.Error():
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errs
 }
 

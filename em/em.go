@@ -352,7 +352,6 @@ func (m *EntityManager) Find(ctx context.Context, entity string, filter any, opt
 	return out, nil
 }
 
-// where turns a filter (map, JSON-decoded map, a primary key, or a query.Expr) into an Expr.
 // filterOn returns the entity named entity and filter parsed on it.
 func (m *EntityManager) filterOn(entity string, filter any) (*schema.Entity, query.Expr, error) {
 	meta, err := m.orm.entity(entity)
@@ -363,6 +362,8 @@ func (m *EntityManager) filterOn(entity string, filter any) (*schema.Entity, que
 	return meta, where, err
 }
 
+// where turns a filter (map, JSON-decoded map, a primary key, a list of primary keys, or a
+// query.Expr) into an Expr.
 func (m *EntityManager) where(meta *schema.Entity, filter any) (query.Expr, error) {
 	switch f := filter.(type) {
 	case nil:

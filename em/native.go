@@ -31,16 +31,17 @@ func (m *EntityManager) NativeUpdate(ctx context.Context, entity string, filter 
 	if len(data) == 0 {
 		return 0, fmt.Errorf("dorm: NativeUpdate of %s: no values to set", meta.Name)
 	}
+	// The user's fields in name order (map order is random: the statement is the same for
+	// the same keys), then the stamps.
 	op := &drivers.UpdateWhereOp{Entity: meta, Where: where}
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(data)) {
-		v := data[name]
 		p, ok := meta.Property(name)
 		if !ok {
-			errs = append(errs, fmt.Errorf("dorm: %s has no property %q", meta.Name, name))
+			errs = append(errs, &dynamic.UnknownPropertyError{Entity: meta.Name, Property: name})
 			continue
 		}
-		cv, err := nativeValue(p, v)
+		cv, err := nativeValue(p, data[name])
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -50,19 +51,8 @@ func (m *EntityManager) NativeUpdate(ctx context.Context, entity string, filter 
 	if len(errs) > 0 {
 		return 0, errors.Join(errs...)
 	}
-	// The user's fields in property order, so that the statement is the same for the same
-	// keys (map order is random); then the stamps.
-	order := make([]int, len(op.Fields))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return op.Fields[a].Index - op.Fields[b].Index })
-	fields, values := make([]*schema.Property, len(order)), make([]any, len(order))
-	for i, j := range order {
-		fields[i], values[i] = op.Fields[j], op.Values[j]
-	}
-	sf, sv, bump := uow.UpdateStamps(meta, func(p *schema.Property) bool { return slices.Contains(fields, p) })
-	op.Fields, op.Values, op.Bump = append(fields, sf...), append(values, sv...), bump
+	sf, sv, bump := uow.UpdateStamps(meta, func(p *schema.Property) bool { return slices.Contains(op.Fields, p) })
+	op.Fields, op.Values, op.Bump = append(op.Fields, sf...), append(op.Values, sv...), bump
 	return m.exec().UpdateWhere(ctx, op)
 }
 

@@ -175,11 +175,8 @@ func Find(d Dialect, op *drivers.FindOp) (Stmt, error) {
 				return Stmt{}, err
 			}
 		}
-	} else if where != nil {
-		b.WriteString(" WHERE ")
-		if err := b.expr(where, "t0", true); err != nil {
-			return Stmt{}, err
-		}
+	} else if err := b.whereClause(where, "t0"); err != nil {
+		return Stmt{}, err
 	}
 	for i, o := range op.OrderBy {
 		if i == 0 {
@@ -258,11 +255,8 @@ func Count(d Dialect, op *drivers.CountOp) (Stmt, error) {
 	b.WriteString("SELECT COUNT(*) FROM ")
 	b.Ident(op.Entity.Table)
 	b.WriteString(" t0")
-	if op.Where != nil {
-		b.WriteString(" WHERE ")
-		if err := b.expr(op.Where, "t0", true); err != nil {
-			return Stmt{}, err
-		}
+	if err := b.whereClause(op.Where, "t0"); err != nil {
+		return Stmt{}, err
 	}
 	return b.Stmt(), nil
 }
@@ -669,7 +663,7 @@ func UpdateWhere(d Dialect, op *drivers.UpdateWhereOp) (Stmt, error) {
 		b.Ident(v.Column)
 		b.WriteString(" + 1")
 	}
-	if err := b.whereClause(op.Where); err != nil {
+	if err := b.whereClause(op.Where, ""); err != nil {
 		return Stmt{}, err
 	}
 	return b.Stmt(), nil
@@ -681,7 +675,7 @@ func DeleteWhere(d Dialect, op *drivers.DeleteWhereOp) (Stmt, error) {
 	b := writeBuilder(d)
 	b.WriteString("DELETE FROM ")
 	b.Ident(op.Entity.Table)
-	if err := b.whereClause(op.Where); err != nil {
+	if err := b.whereClause(op.Where, ""); err != nil {
 		return Stmt{}, err
 	}
 	return b.Stmt(), nil
@@ -696,13 +690,14 @@ func writeBuilder(d Dialect) *Builder {
 	return b
 }
 
-// whereClause writes " WHERE cond" on the unaliased table, or nothing for a nil filter.
-func (b *Builder) whereClause(where query.Expr) error {
+// whereClause writes " WHERE cond" on the rows aliased alias ("": the table of an UPDATE or
+// DELETE, unaliased), or nothing for a nil filter.
+func (b *Builder) whereClause(where query.Expr, alias string) error {
 	if where == nil {
 		return nil
 	}
 	b.WriteString(" WHERE ")
-	return b.expr(where, "", true)
+	return b.expr(where, alias, true)
 }
 
 // DeleteByKeys returns the DELETE statements of keys, DeleteChunk keys each: WHERE pk IN

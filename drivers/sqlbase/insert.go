@@ -128,7 +128,7 @@ func (r *Runner) insertChunks(ctx context.Context, op *drivers.InsertOp, chunk i
 		prepared := reuse && end-start == chunk
 		var query string
 		if prepared {
-			query = x.fullSQL(r.Dialect, e, fields, chunk, b.shared)
+			query = x.made().get(r.Dialect, e, fields, chunk, b.shared)
 			if err := x.prepare(ctx, query); err != nil {
 				b.release()
 				return r.classify(ctx, err, e.Name)
@@ -384,9 +384,9 @@ func pipeline(next func() (argBatch, bool)) (func() (argBatch, bool), func()) {
 // chunkExec runs the statements of a multi-row insert: one prepared statement, executed
 // for every full chunk, and unprepared ones for the rest.
 type chunkExec interface {
-	// fullSQL returns the statement of rows rows of fields of e with the shared fields
-	// bound once (see multiInsertSQL), made once per connection where the exec keeps it.
-	fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int, shared uint64) string
+	// made is where the full-size statement is kept once made: per operation, or per
+	// connection where the exec keeps its prepared statement.
+	made() *madeSQL
 	prepare(ctx context.Context, query string) error
 	// bind prepares args for exec, in buf when it needs a buffer of its own (a raw exec's
 	// driver.NamedValue); it runs on the goroutine that converts the arguments.
@@ -403,18 +403,16 @@ type chunkExec interface {
 
 // sqlExec runs them through database/sql.
 type sqlExec struct {
-	conn Conn
-	st   *sql.Stmt
-	sql  string // st's
-	made madeSQL
+	conn     Conn
+	st       *sql.Stmt
+	prepared string // st's SQL
+	full     madeSQL
 }
 
-func (x *sqlExec) fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int, shared uint64) string {
-	return x.made.get(d, e, fields, rows, shared)
-}
+func (x *sqlExec) made() *madeSQL { return &x.full }
 
 func (x *sqlExec) prepare(ctx context.Context, query string) error {
-	if x.st != nil && x.sql == query {
+	if x.st != nil && x.prepared == query {
 		return nil
 	}
 	x.close()
@@ -422,7 +420,7 @@ func (x *sqlExec) prepare(ctx context.Context, query string) error {
 	if err != nil {
 		return err
 	}
-	x.st, x.sql = st, query
+	x.st, x.prepared = st, query
 	return nil
 }
 
@@ -447,7 +445,7 @@ func (x *sqlExec) exec(ctx context.Context, query string, prepared bool, b argBa
 func (x *sqlExec) close() {
 	if x.st != nil {
 		x.st.Close()
-		x.st, x.sql = nil, ""
+		x.st, x.prepared = nil, ""
 	}
 }
 
@@ -501,9 +499,7 @@ func (m *madeSQL) get(d Dialect, e *schema.Entity, fields []*schema.Property, ro
 	return m.sql
 }
 
-func (x *rawExec) fullSQL(d Dialect, e *schema.Entity, fields []*schema.Property, rows int, shared uint64) string {
-	return x.cache.made.get(d, e, fields, rows, shared)
-}
+func (x *rawExec) made() *madeSQL { return &x.cache.made }
 
 func (x *rawExec) prepare(ctx context.Context, query string) error {
 	c := x.cache
